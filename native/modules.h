@@ -1,0 +1,12 @@
+// Each concept registers its own exports; addon.cc only calls these (the sharp layout).
+#pragma once
+#include <napi.h>
+
+namespace rsslab {
+void InitErrors(Napi::Env env, Napi::Object exports);
+void InitRegion(Napi::Env env, Napi::Object exports);
+void InitThp(Napi::Env env, Napi::Object exports);
+void InitHeap(Napi::Env env, Napi::Object exports);
+void InitAllocator(Napi::Env env, Napi::Object exports);
+void InitWorkload(Napi::Env env, Napi::Object exports);
+}  // namespace rsslab

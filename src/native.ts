@@ -1,0 +1,182 @@
+// The one place that loads the compiled addon and gives it types.
+// Everything here is the raw binding: arguments are assumed validated by src/core/*,
+// but the C++ side still guards every type and range so that nothing from JS can crash
+// the process (DESIGN.md, "Errors cross the boundary like Node's own").
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** madvise advice names accepted by Region.advise (mapped to MADV_* in region.cc). */
+export const ADVICE_NAMES = ['dontneed', 'free', 'hugepage', 'nohugepage', 'collapse', 'cold', 'pageout', 'willneed'] as const;
+export type Advice = (typeof ADVICE_NAMES)[number];
+
+/** Which optional kernel features this kernel has, probed once on a scratch mapping. */
+export interface NativeFeatures {
+  madvFree: boolean; // MADV_FREE, Linux 4.5
+  madvCollapse: boolean; // MADV_COLLAPSE, Linux 6.1
+  madvCold: boolean; // MADV_COLD, Linux 5.4
+  madvPageout: boolean; // MADV_PAGEOUT, Linux 5.4
+  vmaAnonName: boolean; // PR_SET_VMA_ANON_NAME, needs CONFIG_ANON_VMA_NAME
+  pageSize: number; // bytes
+  hugePageSize: number; // bytes (PMD size), from /sys/kernel/mm/transparent_hugepage/hpage_pmd_size or 2 MiB
+}
+
+export interface NativeResidency {
+  residentPages: number;
+  /** one byte per page: 1 resident, 0 not (mincore's low bit) */
+  pages: Uint8Array;
+}
+
+/** An anonymous private mapping. Owned by RAII in region.cc. */
+export interface NativeRegion {
+  readonly address: bigint;
+  readonly length: number;
+  /** false after unmap(); every other method then throws ERR_RSSLAB_UNMAPPED */
+  readonly mapped: boolean;
+  /** a view over the mapping; detached on unmap() */
+  readonly buffer: ArrayBuffer;
+  touch(offset: number, length: number, value: number): void;
+  advise(offset: number, length: number, advice: Advice): void;
+  residency(offset: number, length: number): NativeResidency;
+  /** sums of the bytes, for checking that lazily freed pages read back as zero */
+  checksum(offset: number, length: number): number;
+  /** optional name via PR_SET_VMA_ANON_NAME; returns false when the kernel refuses (EINVAL here) */
+  setName(name: string): boolean;
+  unmap(): void;
+}
+
+export interface NativeRegionCtor {
+  new (length: number, alignHuge: boolean): NativeRegion;
+}
+
+/** glibc mallinfo2(), bytes. */
+export interface MallInfo2 {
+  arena: number; // non-mmapped space allocated (sbrk + arenas)
+  ordblks: number;
+  smblks: number;
+  hblks: number; // mmapped chunks
+  hblkhd: number; // bytes in mmapped chunks
+  usmblks: number;
+  fsmblks: number;
+  uordblks: number; // bytes in use
+  fordblks: number; // free bytes held by malloc
+  keepcost: number; // releasable from top of main arena
+}
+
+/** malloc_info(0) XML, parsed: one entry per arena plus totals. */
+export interface MallocInfo {
+  arenas: Array<{ id: number; fastBytes: number; restBytes: number; systemCurrent: number; systemMax: number; mmapCount: number; mmapBytes: number; freeBlocks: number }>;
+  total: { fastBytes: number; restBytes: number; systemCurrent: number; systemMax: number; mmapCount: number; mmapBytes: number };
+  raw: string;
+}
+
+export const MALLOPT_PARAMS = ['mmapThreshold', 'trimThreshold', 'arenaMax', 'topPad'] as const;
+export type MalloptParam = (typeof MALLOPT_PARAMS)[number];
+
+/** A set of C heap blocks allocated natively; the pattern that fragments a heap. */
+export interface NativeBlockSet {
+  /** allocate count blocks with sizes drawn uniformly from [minSize, maxSize] (deterministic seed); each block is written */
+  allocate(count: number, minSize: number, maxSize: number, seed: number): void;
+  /** free every k-th live block starting at index `start`; returns bytes freed */
+  freeEvery(k: number, start: number): number;
+  /** free blocks with index in [from, to); returns bytes freed */
+  freeRange(from: number, to: number): number;
+  /** free everything; returns bytes freed */
+  freeAll(): number;
+  readonly count: number; // blocks ever allocated (indexes are stable)
+  readonly liveCount: number;
+  readonly liveBytes: number; // requested bytes still allocated
+}
+export interface NativeBlockSetCtor {
+  new (): NativeBlockSet;
+}
+
+export const ALLOCATOR_NAMES = ['glibc', 'jemalloc', 'mimalloc', 'tcmalloc', 'unknown'] as const;
+export type AllocatorName = (typeof ALLOCATOR_NAMES)[number];
+
+/** One normalised shape for every allocator's own statistics, bytes. null when that allocator has no such figure. */
+export interface AllocatorStats {
+  allocator: AllocatorName;
+  allocated: number | null; // bytes the application holds
+  active: number | null; // bytes in active pages (jemalloc stats.active, glibc uordblks rounded, mimalloc committed in use)
+  resident: number | null; // bytes the allocator believes are resident
+  mapped: number | null; // bytes mapped from the OS
+  retained: number | null; // bytes kept mapped but returned (jemalloc retained, tcmalloc unmapped)
+  metadata: number | null;
+  free: number | null; // bytes free inside the allocator, not returned (glibc fordblks, tcmalloc pageheap_free)
+}
+
+export interface AllocatorInfo {
+  name: AllocatorName;
+  version: string | null;
+  /** the shared object the malloc symbol resolves to (dladdr) */
+  library: string | null;
+}
+
+export interface NativeThreadsResult {
+  threads: number;
+  liveBytes: number;
+}
+
+export interface NativeBinding {
+  features(): NativeFeatures;
+  /** Handed the JS error class once, so native errors are instanceof-safe (better-sqlite3's way). */
+  setErrorClass(ctor: new (message: string, code: string, errno: number, syscall: string) => Error): void;
+
+  Region: NativeRegionCtor;
+
+  // THP for this process
+  thpDisableGet(): boolean;
+  thpDisableSet(disabled: boolean): void;
+  /** replace the current process image; environment and prctl THP setting are kept. Only returns by throwing. */
+  execve(file: string, args: string[], env: Record<string, string>): never;
+
+  // C heap
+  BlockSet: NativeBlockSetCtor;
+  mallocTrim(pad: number): boolean;
+  mallopt(param: MalloptParam, value: number): boolean;
+  mallinfo2(): MallInfo2;
+  mallocInfo(): MallocInfo;
+
+  // which allocator
+  allocatorInfo(): AllocatorInfo;
+  allocatorStats(): AllocatorStats;
+  /** give free memory back to the kernel now; returns what was called, e.g. "arena.<all>.purge" */
+  allocatorPurge(): string;
+
+  // native threads: run a block-set workload on `threads` fresh pthreads, joined before returning
+  runOnThreads(set: NativeBlockSet, threads: number, countPerThread: number, minSize: number, maxSize: number, seed: number): NativeThreadsResult;
+}
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'binding.gyp'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('rsslab: cannot find the package root (binding.gyp) above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+function load(): NativeBinding {
+  if (process.platform !== 'linux') {
+    throw new Error(`rsslab runs on Linux only: it measures the Linux kernel's memory behaviour (this is ${process.platform}).`);
+  }
+  const root = packageRoot();
+  const file = join(root, 'build', 'Release', 'rsslab.node');
+  if (!existsSync(file)) {
+    throw new Error(`rsslab: the native addon is not built (${file} is missing). Run \`npm ci\` (or \`npm run build\`) in ${root}.`);
+  }
+  const require = createRequire(import.meta.url);
+  return require(file) as NativeBinding;
+}
+
+let cached: NativeBinding | undefined;
+/** The addon, loaded on first use so that pure modules (parsers, reports) work without it. */
+export function native(): NativeBinding {
+  cached ??= load();
+  return cached;
+}
+
+export { packageRoot };

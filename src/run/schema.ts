@@ -1,0 +1,199 @@
+// The Run: plain JSON with a versioned schema, the one thing check/ and report/ read.
+// Every number is in bytes or milliseconds (names carry the unit). A Run is self-describing:
+// it holds the machine, the settings in force and the allocator, so it can be re-checked and
+// re-drawn long after the machine is gone. Documented for users in docs/run-schema.md.
+
+export const RUN_SCHEMA = 'rsslab.run' as const;
+export const RUN_SCHEMA_VERSION = 1 as const;
+
+export type ThpMode = 'always' | 'madvise' | 'never';
+
+/** THP and khugepaged settings as read from /sys/kernel/mm/transparent_hugepage. */
+export interface ThpSettings {
+  enabled: string | null; // the bracketed value, e.g. "madvise"
+  defrag: string | null;
+  scanSleepMs: number | null;
+  pagesToScan: number | null;
+  maxPtesNone: number | null;
+  fullScans: number | null;
+  pagesCollapsed: number | null;
+}
+
+export interface MachineInfo {
+  hostname: string;
+  kernel: string; // uname -r
+  arch: string;
+  cpus: number;
+  memTotalBytes: number;
+  pageSize: number;
+  hugePageSize: number;
+  root: boolean;
+  thp: ThpSettings;
+  cgroup: { version: 1 | 2 | null; memoryControllerPath: string | null; writable: boolean };
+  features: { madvFree: boolean; madvCollapse: boolean; madvCold: boolean; madvPageout: boolean; pagemap: boolean };
+  allocators: Array<{ name: string; library: string | null; version: string | null }>;
+  node: string;
+}
+
+/** One knob changed for a variant: where, from what, to what. */
+export interface KnobChange {
+  path: string;
+  from: string;
+  to: string;
+}
+
+export interface VariantSettings {
+  /** THP/khugepaged settings actually in force while the child ran */
+  thp: ThpSettings;
+  knobs: KnobChange[];
+  env: Record<string, string>; // env given to the child on top of the parent's (LD_PRELOAD, MALLOC_CONF, ...)
+  nodeArgs: string[]; // e.g. --expose-gc, --max-old-space-size=...
+  thpDisable: boolean; // prctl(PR_SET_THP_DISABLE) in the child
+  allocator: { name: string; version: string | null; library: string | null } | null; // as detected inside the child
+  cgroup: { version: 1 | 2; path: string; limitBytes: number } | null;
+  /** what the variant wanted but could not have, and why (no root, no consent, missing allocator...) */
+  skippedSettings: Array<{ what: string; reason: string }>;
+}
+
+/** A phase boundary, reported by the child; the parent samples at once, before letting the child go on. */
+export interface Mark {
+  tMs: number;
+  phase: string;
+  label: string;
+}
+
+export interface RegionFigures {
+  sizeBytes: number;
+  rssBytes: number;
+  anonHugeBytes: number;
+  lazyFreeBytes: number;
+  swapBytes: number;
+}
+
+export interface Sample {
+  tMs: number; // monotonic, since the child was spawned
+  /** process totals from /proc/<pid>/smaps_rollup (or status when smaps_rollup is missing) */
+  rssBytes: number;
+  pssBytes: number | null;
+  anonBytes: number | null;
+  anonHugeBytes: number | null;
+  lazyFreeBytes: number | null;
+  swapBytes: number | null;
+  /** regions the child tagged, by name, each from its own smaps entry */
+  regions: Record<string, RegionFigures>;
+  /** /proc/vmstat THP counters (absolute) when the experiment asks for them */
+  thp?: Record<string, number>;
+  /** the memory cgroup the child runs in, when it has one of ours */
+  cgroup?: { usageBytes: number; anonBytes: number | null; anonThpBytes: number | null; fileBytes: number | null; inactiveAnonBytes: number | null };
+  /** /proc/meminfo MemFree, the machine's view of what came back */
+  memFreeBytes?: number;
+}
+
+/** Numbers the child reports about itself at a moment (live bytes, V8 heap, allocator stats), by name. */
+export interface Report {
+  tMs: number;
+  phase: string;
+  values: Record<string, number | null>;
+}
+
+/**
+ * A page map of a region at a moment. `pages` is a string, one character per page:
+ *   '.' not resident, 'r' resident (small page), 'H' resident and part of a huge page,
+ *   'L' lazily freed (MADV_FREE, clean anon not yet reclaimed), 's' swapped
+ */
+export interface PageMap {
+  tMs: number;
+  phase: string;
+  region: string;
+  pageSize: number;
+  source: 'pagemap' | 'mincore';
+  pages: string;
+}
+
+export interface SamplerStats {
+  intervalMs: number;
+  count: number;
+  achievedHz: number;
+  costMeanMs: number;
+  costP99Ms: number;
+  jitterP50Ms: number;
+  jitterP99Ms: number;
+}
+
+export type Comparison = '<' | '<=' | '>' | '>=';
+
+/** A declarative expectation, re-checkable from the Run alone (src/check/). */
+export interface Expectation {
+  id: string;
+  text: string; // what a reader should understand, e.g. "khugepaged refills the region"
+  /** metric reference, see src/check/metric.ts: e.g. "region.main.rss@max:idle" */
+  left: string;
+  op: Comparison;
+  /** a number (bytes, ms, ratio) or another metric reference */
+  right: string | number;
+  /** right is multiplied by this (e.g. 0.9 × region size) */
+  factor?: number;
+  /** expectations that need a setting the variant may not have had (e.g. a fast khugepaged) */
+  requires?: string[];
+}
+
+export interface ExpectationResult extends Expectation {
+  status: 'held' | 'failed' | 'skipped';
+  leftValue: number | null;
+  rightValue: number | null;
+  reason?: string;
+}
+
+export interface VariantRun {
+  variant: string;
+  label: string;
+  description: string;
+  repeat: number;
+  status: 'ok' | 'failed' | 'skipped';
+  failure?: { reason: string; exitCode: number | null; signal: string | null; stderrTail: string; timedOut: boolean };
+  startedAt: string; // ISO
+  durationMs: number;
+  settings: VariantSettings;
+  marks: Mark[];
+  samples: Sample[];
+  reports: Report[];
+  pageMaps: PageMap[];
+  sampler: SamplerStats | null;
+  expectations: ExpectationResult[];
+  /** headline figures for tables and comparisons, computed from samples and marks */
+  metrics: Record<string, number | null>;
+}
+
+export interface PhaseStory {
+  phase: string;
+  title: string;
+  text: string;
+}
+
+export interface Run {
+  schema: typeof RUN_SCHEMA;
+  schemaVersion: typeof RUN_SCHEMA_VERSION;
+  rsslabVersion: string;
+  kind: 'experiment' | 'watch';
+  experiment: {
+    id: string;
+    title: string;
+    seed: string | null; // which case of PHENOMENA.md
+    summary: string;
+    story: PhaseStory[];
+    params: Record<string, number | string | boolean>;
+    profile: 'default' | 'quick';
+    /** headline metrics for the summary table, in order: metric name → label */
+    headline: Array<{ metric: string; label: string }>;
+    /** series to plot beyond RSS, by sample path (e.g. "regions.main.anonHugeBytes") or report value name */
+    series: string[];
+  };
+  machine: MachineInfo;
+  startedAt: string;
+  durationMs: number;
+  command: string[];
+  variants: VariantRun[];
+  skipped: Array<{ variant: string; reason: string }>;
+  /** system changes and restores, in order, for the record */
+  systemLog: string[];
+}
