@@ -106,7 +106,7 @@ export interface PageMap {
   phase: string;
   region: string;
   pageSize: number;
-  source: 'pagemap' | 'mincore';
+  source: 'pagemap+kpageflags' | 'pagemap' | 'mincore'; // what the flags could be read from (without root: present bits only)
   pages: string;
 }
 
