@@ -1,0 +1,132 @@
+// The experiment contract. An experiment file (experiments/<id>.ts) default-exports
+// defineExperiment({...}); the runner imports it in the parent (params, variants, expectations,
+// sampling) and the child imports it again to run `body` — the only code that runs in the
+// measured process.
+import type { Expectation, PhaseStory, Sample, Mark, Report } from '../run/schema.js';
+import type { KnobName } from '../system/knob-names.js';
+
+export type ParamValue = number | string | boolean;
+export type Params = Record<string, ParamValue>;
+
+export interface ParamSpec {
+  /** bytes and ms are numbers with units in the name; sizes on the CLI accept 256MiB, 2GiB... */
+  type: 'bytes' | 'ms' | 'int' | 'number' | 'boolean' | 'string';
+  default: ParamValue;
+  description: string;
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+}
+
+/** What a variant needs from the machine; missing ones skip the variant with the reason. */
+export type Requirement =
+  | 'root' // writes kernel knobs or reads kpageflags
+  | 'madvFree'
+  | 'madvCollapse'
+  | 'cgroup' // a memory cgroup we can create (v1 or v2 with the memory controller)
+  | 'thp' // THP compiled in (enabled file present) and not forced to never
+  | 'jemalloc'
+  | 'mimalloc'
+  | 'tcmalloc';
+
+export interface VariantSpec<P extends Params = Params> {
+  id: string;
+  label: string;
+  /** one or two sentences: what differs and why it matters */
+  description: string;
+  /** preloaded allocator (LD_PRELOAD); glibc when absent */
+  allocator?: 'glibc' | 'jemalloc' | 'mimalloc' | 'tcmalloc';
+  /** extra child env: MALLOC_CONF, MALLOC_ARENA_MAX, GLIBC_TUNABLES, MIMALLOC_*, TCMALLOC_* */
+  env?: Record<string, string>;
+  nodeArgs?: string[];
+  /** knobs this variant is about (e.g. max_ptes_none=0): without root/consent the variant is skipped */
+  knobs?: Partial<Record<KnobName, string | number>>;
+  /** prctl(PR_SET_THP_DISABLE) in the child before the body runs */
+  thpDisable?: boolean;
+  /** run the child inside a memory cgroup with this limit (bytes), for real memory pressure */
+  cgroupLimitBytes?: number | ((params: P) => number);
+  /** parameter overrides for this variant (the body reads ctx.params) */
+  params?: Partial<P>;
+  /** part of the default set that `npm run experiment` runs */
+  default?: boolean;
+  requires?: Requirement[];
+}
+
+export interface ExperimentSampling {
+  /** sampler interval; default 20 ms */
+  intervalMs?: number;
+  /** read /proc/vmstat THP counters each sample */
+  thp?: boolean;
+  /** read MemFree each sample (what the machine got back) */
+  memFree?: boolean;
+  /** take a page map of every tagged region at each phase mark, and every N ms (0: marks only) */
+  pageMaps?: { everyMs: number; maxRegionBytes?: number };
+}
+
+/** What the parent knows when it evaluates expectations and derived metrics. */
+export interface VariantOutcome {
+  samples: Sample[];
+  marks: Mark[];
+  reports: Report[];
+}
+
+export interface ExperimentDefinition<P extends Params = Params> {
+  id: string;
+  title: string;
+  /** which case of PHENOMENA.md this replays, e.g. "seed 004 (THP and khugepaged)" */
+  seed: string | null;
+  summary: string;
+  /** what a teacher says at each phase, in order */
+  story: PhaseStory[];
+  params: { [K in keyof P]: ParamSpec };
+  /** overrides for --quick (tests, CI) */
+  quick: Partial<P>;
+  variants: Array<VariantSpec<P>>;
+  /**
+   * Knobs that only make the experiment faster (khugepaged's pace): applied with consent for
+   * every variant; without it the experiment runs at the kernel's own pace and says so.
+   */
+  speedUp?: {
+    knobs: Partial<Record<KnobName, string | number>>;
+    /** shown when not applied: how long the effect takes at the machine's own pace */
+    withoutIt: (machineKnobs: Record<string, string>) => string;
+  };
+  sampling?: ExperimentSampling;
+  /** child timeout; default 120 s */
+  timeoutMs?: (params: P) => number;
+  /** headline metrics for the summary table, in order */
+  headline: Array<{ metric: string; label: string }>;
+  /** series to plot beside RSS (metric series names, see src/check/metric.ts) */
+  series: string[];
+  /** derived figures computed in the parent from the samples (e.g. time to regrow), stored in the Run */
+  metrics?: (outcome: VariantOutcome, params: P, variant: VariantSpec<P>) => Record<string, number | null>;
+  expectations: (variant: VariantSpec<P>, params: P) => Expectation[];
+  /** the body: runs in the child only */
+  body: (ctx: ChildContext<P>) => Promise<void>;
+}
+
+/** A region the child tags so the parent measures its own smaps entry and page map. */
+export interface TaggableRegion {
+  readonly address: bigint;
+  readonly length: number;
+}
+
+export interface ChildContext<P extends Params = Params> {
+  params: P;
+  variant: { id: string; label: string };
+  /** start a phase: the parent samples (and maps pages) before this resolves */
+  phase(name: string, label?: string): Promise<void>;
+  /** measure this region on its own (its smaps entry, its page map) under `name` */
+  tag(name: string, region: TaggableRegion): Promise<void>;
+  untag(name: string): Promise<void>;
+  /** numbers about the child's own state (live bytes, V8 heap, allocator stats) — sent, not processed here */
+  report(values: Record<string, number | null>): void;
+  /** report the live allocator's own statistics under alloc.* names */
+  reportAllocator(): void;
+  sleep(ms: number): Promise<void>;
+  log(message: string): void;
+}
+
+export function defineExperiment<P extends Params>(def: ExperimentDefinition<P>): ExperimentDefinition<P> {
+  return def;
+}
