@@ -1,0 +1,12 @@
+// The API experiments are written against: the contract, and the addon's typed face.
+// Experiments import from here only (DESIGN.md: experiments → lab).
+export { defineExperiment } from './experiment.js';
+export type { ExperimentDefinition, ChildContext, VariantSpec, ParamSpec, Params, Requirement, VariantOutcome } from './experiment.js';
+export type { Expectation } from '../run/schema.js';
+export { timeToReach, evaluateMetric } from '../check/metric.js';
+export * from '../core/region.js';
+export * from '../core/thp.js';
+export * from '../core/heap.js';
+export * from '../core/allocator.js';
+export * from '../core/errors.js';
+export * from '../core/features.js';
