@@ -97,7 +97,8 @@ export interface Report {
 }
 
 /**
- * A page map of a region at a moment. `pages` is a string, one character per page:
+ * A page map of a region at a moment. `pages` is run-length encoded ("<count><char>" groups, see
+ * src/run/pagemap-codec.ts), one state per page:
  *   '.' not resident, 'r' resident (small page), 'H' resident and part of a huge page,
  *   'L' lazily freed (MADV_FREE, clean anon not yet reclaimed), 's' swapped
  */
