@@ -24,6 +24,8 @@ void ThrowUnmapped(Napi::Env env, const std::string& what);
 // RangeError code ERR_OUT_OF_RANGE. Never a crash.
 void ThrowType(Napi::Env env, const std::string& message);
 void ThrowRange(Napi::Env env, const std::string& message);
+// A value of the right type outside an enumeration (unknown advice name): TypeError code ERR_INVALID_ARG_VALUE.
+void ThrowInvalidValue(Napi::Env env, const std::string& message);
 
 // Typed guards: read argument i as a non-negative safe integer / boolean / string. On failure they
 // throw (TypeError/RangeError naming `name`) and return false.

@@ -1,5 +1,306 @@
-// STUB: to be implemented.
+// Region: one anonymous private mapping that JS can touch, madvise, inspect with mincore and unmap.
+//
+// Ownership: a Mapping is shared by the Region handle and by the finalizer of the external ArrayBuffer
+// that views it. It is munmapped exactly once: by unmap(), or when both the handle and the buffer have
+// been garbage collected. unmap() detaches the ArrayBuffer first, so no JS view can reach unmapped memory.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "features.h"
 #include "modules.h"
+#include "vm.h"
+
 namespace rsslab {
-void InitRegion(Napi::Env env, Napi::Object exports) {}
+namespace {
+
+class Mapping {
+ public:
+  Mapping(napi_env env, void* addr, size_t length) : env_(env), addr_(addr), length_(length) {
+    // Tell V8 about memory it cannot see, so that dropping many regions triggers a GC that unmaps them.
+    Napi::MemoryManagement::AdjustExternalMemory(env_, static_cast<int64_t>(length_));
+  }
+  ~Mapping() { Release(); }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+
+  void* addr() const { return addr_; }
+  size_t length() const { return length_; }
+  bool mapped() const { return mapped_; }
+
+  // Returns 0 or the errno of munmap. Afterwards the mapping is gone whatever munmap said.
+  int Release() {
+    if (!mapped_) return 0;
+    mapped_ = false;
+    int err = vm::Unmap(addr_, length_);
+    Napi::MemoryManagement::AdjustExternalMemory(env_, -static_cast<int64_t>(length_));
+    return err;
+  }
+
+ private:
+  napi_env env_;
+  void* addr_;
+  size_t length_;
+  bool mapped_ = true;
+};
+
+using MappingRef = std::shared_ptr<Mapping>;
+
+struct AdviceName {
+  const char* name;
+  int advice;
+  const char* constant;
+  bool Features::*feature;  // nullptr: every Linux we run on has it
+};
+
+constexpr AdviceName kAdvice[] = {
+    {"dontneed", MADV_DONTNEED, "MADV_DONTNEED", nullptr},
+    {"free", MADV_FREE, "MADV_FREE", &Features::madvFree},
+    {"hugepage", MADV_HUGEPAGE, "MADV_HUGEPAGE", &Features::madvHugepage},
+    {"nohugepage", MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE", &Features::madvHugepage},
+    {"collapse", MADV_COLLAPSE, "MADV_COLLAPSE", &Features::madvCollapse},
+    {"cold", MADV_COLD, "MADV_COLD", &Features::madvCold},
+    {"pageout", MADV_PAGEOUT, "MADV_PAGEOUT", &Features::madvPageout},
+    {"willneed", MADV_WILLNEED, "MADV_WILLNEED", nullptr},
+};
+
+std::string AdviceList() {
+  std::string s;
+  for (const auto& a : kAdvice) s += std::string(s.empty() ? "" : ", ") + "'" + a.name + "'";
+  return s;
+}
+
+class Region : public Napi::ObjectWrap<Region> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Region",
+                       {
+                           InstanceAccessor<&Region::Address>("address"),
+                           InstanceAccessor<&Region::Length>("length"),
+                           InstanceAccessor<&Region::Mapped>("mapped"),
+                           InstanceAccessor<&Region::Buffer>("buffer"),
+                           InstanceMethod<&Region::Touch>("touch"),
+                           InstanceMethod<&Region::Advise>("advise"),
+                           InstanceMethod<&Region::Residency>("residency"),
+                           InstanceMethod<&Region::Checksum>("checksum"),
+                           InstanceMethod<&Region::SetName>("setName"),
+                           InstanceMethod<&Region::Unmap>("unmap"),
+                       });
+  }
+
+  explicit Region(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Region>(info) {
+    Napi::Env env = info.Env();
+    size_t requested = 0;
+    bool alignHuge = false;
+    if (!ArgSize(info, 0, "length", &requested) || !ArgBool(info, 1, "alignHuge", &alignHuge)) return;
+    const Features& f = GetFeatures();
+    if (requested == 0) {
+      ThrowRange(env, "\"length\" must be > 0 bytes");
+      return;
+    }
+    // mmap works in whole pages; the region reports the length actually mapped.
+    size_t length = (requested + f.pageSize - 1) & ~(f.pageSize - 1);
+    void* addr = nullptr;
+    int err = vm::MapAnon(length, alignHuge ? f.hugePageSize : 0, &addr);
+    if (err != 0) {
+      ThrowSystemError(env, err, "mmap",
+                       "(NULL, " + std::to_string(length) + ", PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)");
+      return;
+    }
+    map_ = std::make_shared<Mapping>(env, addr, length);
+    auto* hint = new MappingRef(map_);
+    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
+        env, addr, length, [](Napi::Env, void*, MappingRef* ref) { delete ref; }, hint);
+    if (ab.IsEmpty()) {  // creation failed, its finalizer will never run
+      delete hint;
+      map_->Release();
+      return;
+    }
+    buffer_ = Napi::Persistent(ab);
+  }
+
+ private:
+  // offset/length arguments at i, i+1: integers, inside the region; the region must still be mapped.
+  bool Range(const Napi::CallbackInfo& info, size_t i, const char* method, size_t* offset, size_t* length) {
+    if (!map_ || !map_->mapped()) {
+      ThrowUnmapped(info.Env(), std::string("Region.") + method + "()");
+      return false;
+    }
+    if (!ArgSize(info, i, "offset", offset) || !ArgSize(info, i + 1, "length", length)) return false;
+    size_t size = map_->length();
+    if (*offset > size || *length > size - *offset) {
+      ThrowRange(info.Env(), std::string("Region.") + method + "(): offset " + std::to_string(*offset) + " + length " +
+                                 std::to_string(*length) + " is past the end of the region (" + std::to_string(size) +
+                                 " bytes)");
+      return false;
+    }
+    return true;
+  }
+
+  char* At(size_t offset) const { return static_cast<char*>(map_->addr()) + offset; }
+
+  Napi::Value Address(const Napi::CallbackInfo& info) {
+    uint64_t a = map_ ? reinterpret_cast<uintptr_t>(map_->addr()) : 0;
+    return Napi::BigInt::New(info.Env(), a);
+  }
+  Napi::Value Length(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), map_ ? static_cast<double>(map_->length()) : 0);
+  }
+  Napi::Value Mapped(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), map_ && map_->mapped());
+  }
+  Napi::Value Buffer(const Napi::CallbackInfo& info) {
+    if (buffer_.IsEmpty()) return Napi::ArrayBuffer::New(info.Env(), 0);
+    return buffer_.Value();
+  }
+
+  // One write per page is what makes the kernel fault the page in (a read would map the zero page).
+  Napi::Value Touch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    size_t offset = 0, length = 0;
+    long long value = 0;
+    if (!Range(info, 0, "touch", &offset, &length) || !ArgInt(info, 2, "value", 0, 255, &value)) return env.Undefined();
+    const size_t page = vm::PageSize();
+    const size_t end = offset + length;
+    volatile char* base = At(0);
+    for (size_t p = offset; p < end; p = (p / page + 1) * page) base[p] = static_cast<char>(value);
+    return env.Undefined();
+  }
+
+  Napi::Value Advise(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    size_t offset = 0, length = 0;
+    std::string name;
+    if (!Range(info, 0, "advise", &offset, &length) || !ArgString(info, 2, "advice", &name)) return env.Undefined();
+    const AdviceName* advice = nullptr;
+    for (const auto& a : kAdvice) {
+      if (name == a.name) advice = &a;
+    }
+    if (advice == nullptr) {
+      ThrowInvalidValue(env, "Region.advise(): unknown advice '" + name + "'; use one of " + AdviceList());
+      return env.Undefined();
+    }
+    if (offset % vm::PageSize() != 0) {
+      ThrowRange(env, "Region.advise(): offset " + std::to_string(offset) + " is not a multiple of the page size (" +
+                          std::to_string(vm::PageSize()) + "); madvise would fail with EINVAL");
+      return env.Undefined();
+    }
+    const Features& f = GetFeatures();
+    std::string call = std::string(advice->constant);
+    if (advice->feature != nullptr && !(f.*(advice->feature))) {
+      ThrowUnsupported(env, "madvise(" + call + ")", EINVAL, "madvise");
+      return env.Undefined();
+    }
+    int err = vm::Advise(At(offset), length, advice->advice);
+    if (err != 0) {
+      ThrowSystemError(env, err, "madvise", "(" + Hex(At(offset)) + ", " + std::to_string(length) + ", " + call + ")");
+    }
+    return env.Undefined();
+  }
+
+  // Per page of [offset rounded down to a page, offset + length): 1 when resident (mincore).
+  Napi::Value Residency(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    size_t offset = 0, length = 0;
+    if (!Range(info, 0, "residency", &offset, &length)) return env.Undefined();
+    const size_t page = vm::PageSize();
+    const size_t start = offset / page * page;
+    const size_t pages = length == 0 ? 0 : (offset + length - start + page - 1) / page;
+    Napi::Uint8Array out = Napi::Uint8Array::New(env, pages);
+    size_t resident = 0;
+    if (pages != 0) {
+      std::vector<unsigned char> vec(pages);
+      int err = vm::Residency(At(start), pages * page, vec.data());
+      if (err != 0) {
+        ThrowSystemError(env, err, "mincore", "(" + Hex(At(start)) + ", " + std::to_string(pages * page) + ")");
+        return env.Undefined();
+      }
+      uint8_t* data = out.Data();
+      for (size_t i = 0; i < pages; i++) {
+        data[i] = vec[i] & 1;
+        resident += data[i];
+      }
+    }
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("residentPages", Napi::Number::New(env, static_cast<double>(resident)));
+    result.Set("pages", out);
+    return result;
+  }
+
+  Napi::Value Checksum(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    size_t offset = 0, length = 0;
+    if (!Range(info, 0, "checksum", &offset, &length)) return env.Undefined();
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(At(offset));
+    uint64_t sum = 0;  // 255 * 2^53 bytes before it could lose precision as a double: not reachable
+    for (size_t i = 0; i < length; i++) sum += p[i];
+    return Napi::Number::New(env, static_cast<double>(sum));
+  }
+
+  Napi::Value SetName(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!map_ || !map_->mapped()) {
+      ThrowUnmapped(env, "Region.setName()");
+      return env.Undefined();
+    }
+    std::string name;
+    if (!ArgString(info, 0, "name", &name)) return env.Undefined();
+    if (name.find('\0') != std::string::npos) {
+      ThrowInvalidValue(env, "Region.setName(): name must not contain NUL characters");
+      return env.Undefined();
+    }
+    int err = vm::SetAnonName(map_->addr(), map_->length(), name.c_str());
+    if (err == EINVAL) return Napi::Boolean::New(env, false);  // no CONFIG_ANON_VMA_NAME (or a name it refuses)
+    if (err != 0) {
+      ThrowSystemError(env, err, "prctl", "(PR_SET_VMA, PR_SET_VMA_ANON_NAME, " + Hex(map_->addr()) + ")");
+      return env.Undefined();
+    }
+    return Napi::Boolean::New(env, true);
+  }
+
+  Napi::Value Unmap(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!map_ || !map_->mapped()) {
+      ThrowUnmapped(env, "Region.unmap()");
+      return env.Undefined();
+    }
+    if (!buffer_.IsEmpty()) {
+      Napi::ArrayBuffer ab = buffer_.Value();
+      if (!ab.IsDetached()) ab.Detach();
+      if (env.IsExceptionPending()) return env.Undefined();  // not detachable: keep the memory mapped
+    }
+    void* addr = map_->addr();
+    size_t length = map_->length();
+    int err = map_->Release();
+    if (err != 0) ThrowSystemError(env, err, "munmap", "(" + Hex(addr) + ", " + std::to_string(length) + ")");
+    return env.Undefined();
+  }
+
+  MappingRef map_;
+  Napi::Reference<Napi::ArrayBuffer> buffer_;
+};
+
+Napi::Value FeaturesObject(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Features& f = GetFeatures();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("madvFree", f.madvFree);
+  o.Set("madvCollapse", f.madvCollapse);
+  o.Set("madvCold", f.madvCold);
+  o.Set("madvPageout", f.madvPageout);
+  o.Set("madvHugepage", f.madvHugepage);
+  o.Set("vmaAnonName", f.vmaAnonName);
+  o.Set("pageSize", Napi::Number::New(env, static_cast<double>(f.pageSize)));
+  o.Set("hugePageSize", Napi::Number::New(env, static_cast<double>(f.hugePageSize)));
+  return o;
+}
+
+}  // namespace
+
+void InitRegion(Napi::Env env, Napi::Object exports) {
+  exports.Set("Region", Region::Define(env));
+  exports.Set("features", Napi::Function::New(env, FeaturesObject, "features"));
+}
+
 }  // namespace rsslab
