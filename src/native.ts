@@ -17,6 +17,7 @@ export interface NativeFeatures {
   madvCollapse: boolean; // MADV_COLLAPSE, Linux 6.1
   madvCold: boolean; // MADV_COLD, Linux 5.4
   madvPageout: boolean; // MADV_PAGEOUT, Linux 5.4
+  madvHugepage: boolean; // MADV_HUGEPAGE / MADV_NOHUGEPAGE, needs CONFIG_TRANSPARENT_HUGEPAGE
   vmaAnonName: boolean; // PR_SET_VMA_ANON_NAME, needs CONFIG_ANON_VMA_NAME
   pageSize: number; // bytes
   hugePageSize: number; // bytes (PMD size), from /sys/kernel/mm/transparent_hugepage/hpage_pmd_size or 2 MiB

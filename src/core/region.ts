@@ -1,0 +1,183 @@
+// Region: an anonymous private mapping the experiments touch, madvise and watch (seeds 003 and 004).
+// Arguments are validated here, before any syscall; native/region.cc checks them again so that nothing
+// from JS can crash the process.
+import { ADVICE_NAMES, type Advice, type NativeRegion } from '../native.js';
+import { binding } from './binding.js';
+import { ERR_RSSLAB_UNMAPPED, invalidType, invalidValue, outOfRange, type CodedError } from './errors.js';
+import { features } from './features.js';
+import { checkBoolean, checkInteger, checkOptions } from './validate.js';
+
+export { ADVICE_NAMES, type Advice };
+
+export interface MapOptions {
+  /** start the mapping on a huge page (PMD, 2 MiB) boundary, so THP can back it with huge pages */
+  alignHuge?: boolean;
+  /** best effort PR_SET_VMA_ANON_NAME; `region.name` is null when the kernel refuses (no CONFIG_ANON_VMA_NAME) */
+  name?: string;
+}
+
+/** A byte range of the region. `offset` defaults to 0, `length` to the rest of the region. */
+export interface RangeOptions {
+  offset?: number;
+  length?: number;
+}
+
+export interface TouchOptions extends RangeOptions {
+  /** the byte written at the start of every page, 0..255 (default 1) */
+  value?: number;
+}
+
+export interface Residency {
+  residentPages: number;
+  residentBytes: number;
+  /** one entry per page of the range (from its page-aligned start): 1 resident, 0 not */
+  pages: Uint8Array;
+}
+
+// The kernel's rule for anon VMA names (mm/madvise.c: is_valid_name_char, ANON_VMA_NAME_MAX_LEN 80 with NUL).
+const NAME_RE = /^[\x20-\x7e]{1,79}$/;
+const NAME_FORBIDDEN = /[[\]\\$`]/;
+
+/**
+ * Map `lengthBytes` of anonymous private memory (rounded up to whole pages; `region.length` is the mapped
+ * length). Nothing is resident until touched.
+ * @throws TypeError / RangeError for a bad length or options, RsslabSystemError (`ENOMEM`, syscall 'mmap') when mmap fails.
+ */
+export function mapRegion(lengthBytes: number, options: MapOptions = {}): Region {
+  checkInteger('lengthBytes', lengthBytes, 1);
+  checkOptions('options', options);
+  const alignHuge = options.alignHuge ?? false;
+  checkBoolean('options.alignHuge', alignHuge);
+  if (options.name !== undefined) checkName(options.name);
+  const region = new Region(new (binding().Region)(lengthBytes, alignHuge));
+  if (options.name !== undefined) region.setName(options.name);
+  return region;
+}
+
+export class Region {
+  readonly #native: NativeRegion;
+  #name: string | null = null;
+  /** start address of the mapping, as in the first column of /proc/<pid>/maps */
+  readonly address: bigint;
+  /** mapped length, bytes (a whole number of pages) */
+  readonly length: number;
+
+  /** @internal use mapRegion() */
+  constructor(nativeRegion: NativeRegion) {
+    this.#native = nativeRegion;
+    this.address = nativeRegion.address;
+    this.length = nativeRegion.length;
+  }
+
+  /** the address in lowercase hex without 0x, the way /proc/<pid>/maps and smaps print it */
+  get addressHex(): string {
+    return this.address.toString(16);
+  }
+
+  /** false after unmap(); every method then throws ERR_RSSLAB_UNMAPPED */
+  get mapped(): boolean {
+    return this.#native.mapped;
+  }
+
+  /** the memory itself, for typed-array views; detached (byteLength 0) after unmap() */
+  get buffer(): ArrayBuffer {
+    return this.#native.buffer;
+  }
+
+  /** the anon VMA name the kernel accepted, or null */
+  get name(): string | null {
+    return this.#name;
+  }
+
+  /**
+   * Write `value` to one byte of every page in the range, so the kernel faults each page in (RSS grows
+   * by the range's pages). Default: the whole region, value 1.
+   */
+  touch(options: TouchOptions = {}): void {
+    const { offset, length } = this.#range('touch', options);
+    const value = options.value ?? 1;
+    checkInteger('options.value', value, 0, 255);
+    this.#native.touch(offset, length, value);
+  }
+
+  /**
+   * madvise(2) the range: `region.advise('dontneed')` for the whole region,
+   * `region.advise('free', { offset: 4096, length: 8192 })` for part of it.
+   * `offset` must be a multiple of the page size (the kernel's rule).
+   * @throws TypeError (ERR_INVALID_ARG_VALUE) for an unknown advice, RangeError for a bad range,
+   *   RsslabSystemError ERR_RSSLAB_UNSUPPORTED when this kernel lacks the advice (see features()),
+   *   RsslabSystemError with the kernel's errno when madvise fails (e.g. EAGAIN/ENOMEM from 'collapse').
+   */
+  advise(advice: Advice, options: RangeOptions = {}): void {
+    if (typeof advice !== 'string') throw invalidType(`advice must be a string, one of ${ADVICE_NAMES.join(', ')}; got ${describe(advice)}`);
+    if (!(ADVICE_NAMES as readonly string[]).includes(advice)) {
+      throw invalidValue(`unknown advice '${advice}'; use one of ${ADVICE_NAMES.map((a) => `'${a}'`).join(', ')}`);
+    }
+    const { offset, length } = this.#range('advise', options);
+    const pageSize = features().pageSize;
+    if (offset % pageSize !== 0) {
+      throw outOfRange(`advise: offset ${offset} is not a multiple of the page size (${pageSize}); madvise would fail with EINVAL`);
+    }
+    this.#native.advise(offset, length, advice);
+  }
+
+  /** Which pages of the range are resident now (mincore(2)). */
+  residency(options: RangeOptions = {}): Residency {
+    const { offset, length } = this.#range('residency', options);
+    const r = this.#native.residency(offset, length);
+    return { residentPages: r.residentPages, residentBytes: r.residentPages * features().pageSize, pages: r.pages };
+  }
+
+  /** Sum of the range's bytes: a page the kernel reclaimed after MADV_FREE/DONTNEED reads back as zeros. */
+  checksum(options: RangeOptions = {}): number {
+    const { offset, length } = this.#range('checksum', options);
+    return this.#native.checksum(offset, length);
+  }
+
+  /** Name the mapping ([anon:<name>] in /proc/<pid>/maps). Returns false when the kernel refuses. */
+  setName(name: string): boolean {
+    this.#checkMapped('setName');
+    checkName(name);
+    const ok = this.#native.setName(name);
+    if (ok) this.#name = name;
+    return ok;
+  }
+
+  /** munmap now. The buffer is detached first; later calls to any method throw ERR_RSSLAB_UNMAPPED. */
+  unmap(): void {
+    this.#checkMapped('unmap');
+    this.#native.unmap();
+  }
+
+  #checkMapped(method: string): void {
+    if (!this.#native.mapped) {
+      const err = new Error(`Region.${method}(): the region was unmapped; create a new one with mapRegion()`) as CodedError;
+      err.code = ERR_RSSLAB_UNMAPPED;
+      throw err;
+    }
+  }
+
+  #range(method: string, options: RangeOptions): { offset: number; length: number } {
+    this.#checkMapped(method);
+    checkOptions('options', options);
+    const offset = options.offset ?? 0;
+    checkInteger('options.offset', offset, 0, this.length);
+    const length = options.length ?? this.length - offset;
+    checkInteger('options.length', length, 0);
+    if (offset + length > this.length) {
+      throw outOfRange(`${method}: offset ${offset} + length ${length} is past the end of the region (${this.length} bytes)`);
+    }
+    return { offset, length };
+  }
+}
+
+function checkName(name: unknown): asserts name is string {
+  if (typeof name !== 'string') throw invalidType(`name must be a string; got ${describe(name)}`);
+  if (!NAME_RE.test(name) || NAME_FORBIDDEN.test(name)) {
+    throw invalidValue(`name ${JSON.stringify(name)} is not a valid mapping name: 1 to 79 printable ASCII characters, none of [ ] \\ $ \``);
+  }
+}
+
+function describe(v: unknown): string {
+  return typeof v === 'string' ? `'${v}'` : typeof v === 'bigint' ? `${v}n` : `${typeof v} ${String(v)}`;
+}
