@@ -65,10 +65,23 @@ export interface MallInfo2 {
   keepcost: number; // releasable from top of main arena
 }
 
-/** malloc_info(0) XML, parsed: one entry per arena plus totals. */
+/** One glibc arena (`<heap nr="..">` of malloc_info), bytes. Free chunks only; tcache chunks count as in use. */
+export interface MallocArenaInfo {
+  id: number;
+  fastCount: number; // free chunks in fastbins
+  fastBytes: number;
+  restCount: number; // free chunks in the other bins
+  restBytes: number;
+  systemCurrent: number; // bytes this arena has from the kernel now
+  systemMax: number;
+  aspaceBytes: number; // address space of the arena
+  freeBlocks: number; // fastCount + restCount
+}
+
+/** malloc_info(0) XML, parsed by src/core/heap.ts: one entry per arena plus totals. glibc reports mmapped chunks only in total. */
 export interface MallocInfo {
-  arenas: Array<{ id: number; fastBytes: number; restBytes: number; systemCurrent: number; systemMax: number; mmapCount: number; mmapBytes: number; freeBlocks: number }>;
-  total: { fastBytes: number; restBytes: number; systemCurrent: number; systemMax: number; mmapCount: number; mmapBytes: number };
+  arenas: MallocArenaInfo[];
+  total: { fastCount: number; fastBytes: number; restCount: number; restBytes: number; systemCurrent: number; systemMax: number; mmapCount: number; mmapBytes: number; aspaceBytes: number };
   raw: string;
 }
 
@@ -100,9 +113,9 @@ export type AllocatorName = (typeof ALLOCATOR_NAMES)[number];
 export interface AllocatorStats {
   allocator: AllocatorName;
   allocated: number | null; // bytes the application holds
-  active: number | null; // bytes in active pages (jemalloc stats.active, glibc uordblks rounded, mimalloc committed in use)
+  active: number | null; // bytes in active pages (jemalloc stats.active; glibc, tcmalloc and mimalloc have no such figure: null)
   resident: number | null; // bytes the allocator believes are resident
-  mapped: number | null; // bytes mapped from the OS
+  mapped: number | null; // bytes mapped from the OS (mimalloc: committed bytes, its only figure in a release build)
   retained: number | null; // bytes kept mapped but returned (jemalloc retained, tcmalloc unmapped)
   metadata: number | null;
   free: number | null; // bytes free inside the allocator, not returned (glibc fordblks, tcmalloc pageheap_free)
@@ -138,7 +151,8 @@ export interface NativeBinding {
   mallocTrim(pad: number): boolean;
   mallopt(param: MalloptParam, value: number): boolean;
   mallinfo2(): MallInfo2;
-  mallocInfo(): MallocInfo;
+  /** raw malloc_info(0) XML of glibc's heap; parsed into MallocInfo by src/core/heap.ts */
+  mallocInfo(): string;
 
   // which allocator
   allocatorInfo(): AllocatorInfo;
