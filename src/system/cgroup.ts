@@ -1,0 +1,276 @@
+// A memory cgroup sandbox for pressure experiments (seed 003: MADV_FREE pages are only reclaimed
+// under pressure; seed 004: deferred THP splits happen under pressure). It is created *below the
+// current process's own memory cgroup*, so it never escapes limits someone else set on us, and its
+// path is journaled before mkdir, so `rsslab restore` removes it even after a SIGKILL.
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CGROUP_NAME_MARK, removeCgroupDir, type RemoveResult } from './cgroup-remove.js';
+import type { Journal } from './journal.js';
+import { explainWriteError, readControl, writeControl } from './sysfs.js';
+
+export interface ProcCgroup {
+  /** v1 hierarchies: controller → path */
+  v1: Map<string, string>;
+  /** the unified (v2) path, from the "0::" line */
+  v2: string | null;
+}
+
+/** Parses /proc/<pid>/cgroup ("4:memory:/a/b", "0::/user.slice/..."). */
+export function parseProcCgroup(text: string): ProcCgroup {
+  const result: ProcCgroup = { v1: new Map(), v2: null };
+  for (const line of text.split('\n')) {
+    const match = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
+    if (match === null) continue;
+    const [, id, controllers = '', path = '/'] = match;
+    if (id === '0' && controllers === '') result.v2 = path;
+    else for (const controller of controllers.split(',')) result.v1.set(controller, path);
+  }
+  return result;
+}
+
+export interface MountInfo {
+  /** the path inside the file system that is mounted (cgroup namespaces, bind mounts) */
+  root: string;
+  mountPoint: string;
+  fsType: string;
+  superOptions: string[];
+}
+
+/** Parses /proc/<pid>/mountinfo; octal escapes (\040 for a space) are decoded. */
+export function parseMountInfo(text: string): MountInfo[] {
+  const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+  const mounts: MountInfo[] = [];
+  for (const line of text.split('\n')) {
+    const dash = line.indexOf(' - ');
+    if (dash < 0) continue;
+    const before = line.slice(0, dash).split(' ');
+    const after = line.slice(dash + 3).split(' ');
+    const root = before[3];
+    const mountPoint = before[4];
+    const fsType = after[0];
+    if (root === undefined || mountPoint === undefined || fsType === undefined) continue;
+    mounts.push({ root: unescape(root), mountPoint: unescape(mountPoint), fsType, superOptions: (after[2] ?? '').split(',') });
+  }
+  return mounts;
+}
+
+export interface CgroupSupport {
+  version: 1 | 2 | null;
+  canCreate: boolean;
+  reason: string;
+  /** the directory new cgroups go into: our own memory cgroup */
+  parent: string | null;
+}
+
+export interface CgroupOptions {
+  /** file system root; a fixture tree in tests */
+  root?: string;
+}
+
+function relativeTo(mountRoot: string, own: string): string {
+  if (mountRoot === '/' || mountRoot === '') return own;
+  if (own === mountRoot || own.startsWith(mountRoot + '/')) return own.slice(mountRoot.length) || '/';
+  return own;
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function words(path: string): string[] {
+  try {
+    return readFileSync(path, 'utf8').trim().split(/\s+/);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Which memory cgroup version we can use, and whether we may create a child there. v1 wins when its
+ * memory controller is mounted (this project's machine: v1 memory, v2 without memory); users' machines
+ * are often v2 only.
+ */
+export function cgroupSupport(options: CgroupOptions = {}): CgroupSupport {
+  const root = options.root ?? '/';
+  let own: ProcCgroup;
+  let mounts: MountInfo[];
+  try {
+    own = parseProcCgroup(readFileSync(join(root, 'proc/self/cgroup'), 'utf8'));
+    mounts = parseMountInfo(readFileSync(join(root, 'proc/self/mountinfo'), 'utf8'));
+  } catch (error) {
+    return { version: null, canCreate: false, reason: `cannot read /proc/self/cgroup or mountinfo: ${(error as Error).message}`, parent: null };
+  }
+
+  const v1Mount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes('memory'));
+  const v1Path = own.v1.get('memory');
+  if (v1Mount !== undefined && v1Path !== undefined) {
+    const parent = join(root, v1Mount.mountPoint, relativeTo(v1Mount.root, v1Path));
+    if (!existsSync(join(parent, 'memory.limit_in_bytes'))) {
+      return { version: 1, canCreate: false, reason: `our memory cgroup ${parent} is not visible (cgroup namespace?)`, parent };
+    }
+    if (!writable(parent)) {
+      return { version: 1, canCreate: false, reason: `no write access to ${parent}: creating a memory cgroup needs root`, parent };
+    }
+    return { version: 1, canCreate: true, reason: `cgroup v1 memory controller at ${parent}`, parent };
+  }
+
+  const v2Mount = mounts.find((m) => m.fsType === 'cgroup2');
+  if (v2Mount === undefined || own.v2 === null) {
+    return { version: null, canCreate: false, reason: 'no cgroup v1 memory controller and no cgroup v2 mount', parent: null };
+  }
+  const parent = join(root, v2Mount.mountPoint, relativeTo(v2Mount.root, own.v2));
+  if (!words(join(parent, 'cgroup.controllers')).includes('memory')) {
+    return { version: 2, canCreate: false, reason: `the cgroup v2 memory controller is not available in ${parent} (cgroup.controllers)`, parent };
+  }
+  if (!words(join(parent, 'cgroup.subtree_control')).includes('memory')) {
+    // enabling it ourselves is impossible while we are a member ("no internal processes" rule)
+    return {
+      version: 2,
+      canCreate: false,
+      reason:
+        `the memory controller is not enabled for children of ${parent} (cgroup.subtree_control); ` +
+        'run rsslab in a delegated cgroup, e.g. systemd-run --scope -p Delegate=yes',
+      parent,
+    };
+  }
+  if (!writable(parent)) {
+    return { version: 2, canCreate: false, reason: `no write access to ${parent}: creating a memory cgroup needs root or a delegated cgroup`, parent };
+  }
+  return { version: 2, canCreate: true, reason: `cgroup v2 with the memory controller at ${parent}`, parent };
+}
+
+export interface CgroupUsage {
+  usageBytes: number;
+  /** high-water mark (v1 max_usage_in_bytes, v2 memory.peak), null where the kernel has none */
+  peakBytes: number | null;
+  /** processes the kernel's OOM killer killed in this cgroup */
+  oomKills: number | null;
+}
+
+let cgroupCounter = 0;
+
+export interface CreateCgroupOptions extends CgroupOptions {
+  limitBytes: number;
+  journal: Journal;
+}
+
+export class CgroupSandbox {
+  private removed = false;
+
+  constructor(
+    readonly path: string,
+    readonly parent: string,
+    readonly version: 1 | 2,
+    readonly limitBytes: number,
+    private readonly journal: Journal,
+    /** what was set besides the limit (memsw, swap.max, swappiness) */
+    readonly notes: string[],
+  ) {}
+
+  /** Moves `pid` (its whole thread group) into the cgroup; its later allocations are charged here. */
+  addProcess(pid: number): void {
+    if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`pid must be a positive integer, got ${pid}`);
+    if (this.removed) throw new Error(`cgroup ${this.path} was removed`);
+    try {
+      writeControl(join(this.path, 'cgroup.procs'), String(pid));
+    } catch (error) {
+      throw new Error(`cannot move pid ${pid} into ${this.path}: ${explainWriteError(error)}`, { cause: error });
+    }
+  }
+
+  pids(): number[] {
+    return words(join(this.path, 'cgroup.procs')).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  }
+
+  usage(): CgroupUsage {
+    const num = (name: string): number | null => {
+      try {
+        const value = Number(readControl(join(this.path, name)));
+        return Number.isFinite(value) ? value : null;
+      } catch {
+        return null;
+      }
+    };
+    const counter = (file: string, key: string): number | null => {
+      try {
+        const line = readFileSync(join(this.path, file), 'utf8').split('\n').find((l) => l.startsWith(key + ' '));
+        return line === undefined ? null : Number(line.slice(key.length + 1));
+      } catch {
+        return null;
+      }
+    };
+    if (this.version === 1) {
+      return { usageBytes: num('memory.usage_in_bytes') ?? 0, peakBytes: num('memory.max_usage_in_bytes'), oomKills: counter('memory.oom_control', 'oom_kill') };
+    }
+    return { usageBytes: num('memory.current') ?? 0, peakBytes: num('memory.peak'), oomKills: counter('memory.events', 'oom_kill') };
+  }
+
+  /** Moves remaining processes to the parent, rmdirs (with retries), forgets the journal entry. Idempotent. */
+  remove(): RemoveResult {
+    if (this.removed) return { ok: true, movedPids: [], attempts: 0 };
+    const result = removeCgroupDir(this.path, this.parent);
+    if (result.ok) {
+      this.removed = true;
+      this.journal.forgetCgroup(this.path);
+    }
+    return result;
+  }
+}
+
+function writeOptional(dir: string, parent: string, name: string, value: string, notes: string[]): void {
+  // on a real cgroupfs the new directory already holds every control file; a fixture tree only has
+  // them in the parent, so either place tells us whether this kernel has the file
+  if (!existsSync(join(dir, name)) && !existsSync(join(parent, name))) return;
+  try {
+    writeControl(join(dir, name), value);
+    notes.push(`${name}=${value}`);
+  } catch (error) {
+    notes.push(`${name} not set: ${explainWriteError(error)}`);
+  }
+}
+
+/**
+ * Creates rsslab-<pid>-<n> under our own memory cgroup with a hard limit. Without swap (this machine
+ * has none) the limit is a limit on resident memory; where swap exists it is switched off for the
+ * group so pressure means reclaim or OOM, not swapping.
+ */
+export function createCgroup(options: CreateCgroupOptions): CgroupSandbox {
+  const { limitBytes, journal } = options;
+  if (!Number.isSafeInteger(limitBytes) || limitBytes < 1024 * 1024) {
+    throw new RangeError(`cgroup limitBytes must be an integer of at least 1 MiB, got ${limitBytes}`);
+  }
+  const support = cgroupSupport(options);
+  if (!support.canCreate || support.parent === null || support.version === null) {
+    throw new Error(`cannot create a memory cgroup: ${support.reason}`);
+  }
+  const parent = support.parent;
+  let path: string;
+  for (;;) {
+    cgroupCounter += 1;
+    path = join(parent, `${CGROUP_NAME_MARK}-${process.pid}-${cgroupCounter}`);
+    if (!existsSync(path)) break;
+  }
+  journal.recordCgroup({ path, version: support.version, parent });
+  const notes: string[] = [];
+  try {
+    mkdirSync(path);
+    if (support.version === 1) {
+      writeControl(join(path, 'memory.limit_in_bytes'), String(limitBytes));
+      writeOptional(path, parent, 'memory.memsw.limit_in_bytes', String(limitBytes), notes);
+      writeOptional(path, parent, 'memory.swappiness', '0', notes);
+    } else {
+      writeControl(join(path, 'memory.max'), String(limitBytes));
+      writeOptional(path, parent, 'memory.swap.max', '0', notes);
+    }
+  } catch (error) {
+    const removal = removeCgroupDir(path, parent);
+    if (removal.ok) journal.forgetCgroup(path);
+    throw new Error(`cannot create memory cgroup ${path} with limit ${limitBytes} bytes: ${explainWriteError(error)}`, { cause: error });
+  }
+  return new CgroupSandbox(path, parent, support.version, limitBytes, journal, notes);
+}

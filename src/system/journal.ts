@@ -1,0 +1,249 @@
+// The journal: before rsslab changes anything on the machine, the original value goes to a file, so
+// that whatever happens next — an exception, Ctrl-C, SIGKILL — the change can be undone (by the
+// session's own guards, or by `rsslab restore` / the next session after a SIGKILL). One file per
+// session, JSON, written to a temp file, fsync'd and renamed, so a crash mid-write leaves the old
+// journal intact rather than a truncated one.
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { removeCgroupDir } from './cgroup-remove.js';
+import { commandOf, currentIdentity, isAlive, type ProcessIdentity } from './process-identity.js';
+import { readControl, writeControl, explainWriteError } from './sysfs.js';
+import { stateDir as defaultStateDir } from './paths.js';
+
+export const JOURNAL_VERSION = 1;
+
+export interface KnobEntry {
+  path: string;
+  original: string;
+  applied: string;
+}
+
+export interface CgroupEntry {
+  path: string;
+  version: 1 | 2;
+  /** where remaining processes are moved back to before rmdir */
+  parent: string;
+}
+
+export interface JournalData extends ProcessIdentity {
+  journalVersion: typeof JOURNAL_VERSION;
+  startedAt: string;
+  command: string;
+  entries: KnobEntry[];
+  cgroups: CgroupEntry[];
+}
+
+export interface RestoreReport {
+  journal: string;
+  owner: { pid: number; startedAt: string; command: string };
+  knobs: Array<{ path: string; value: string; ok: boolean; error?: string }>;
+  cgroups: Array<{ path: string; ok: boolean; error?: string }>;
+  ok: boolean;
+}
+
+let sessionCounter = 0;
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  // the rename itself must reach the disk too (a no-op on tmpfs, not on $XDG_RUNTIME_DIR elsewhere)
+  const dirFd = openSync(join(path, '..'), 'r');
+  try {
+    fsyncSync(dirFd);
+  } catch {
+    // some file systems refuse fsync on directories
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+export class Journal {
+  readonly path: string;
+  private data: JournalData;
+  private written = false;
+
+  /** A new, empty journal for this process in `dir`; nothing is written until the first entry. */
+  constructor(dir: string = defaultStateDir()) {
+    sessionCounter += 1;
+    this.path = join(dir, `journal-${process.pid}-${sessionCounter}.json`);
+    this.data = {
+      journalVersion: JOURNAL_VERSION,
+      ...currentIdentity(),
+      startedAt: new Date().toISOString(),
+      command: commandOf(process.pid) ?? process.argv.join(' '),
+      entries: [],
+      cgroups: [],
+    };
+  }
+
+  get entries(): readonly KnobEntry[] {
+    return this.data.entries;
+  }
+
+  get cgroups(): readonly CgroupEntry[] {
+    return this.data.cgroups;
+  }
+
+  get isEmpty(): boolean {
+    return this.data.entries.length === 0 && this.data.cgroups.length === 0;
+  }
+
+  /** Records a knob before it is written. The first original wins: applying twice must restore the value found first. */
+  recordKnob(path: string, original: string, applied: string): void {
+    const existing = this.data.entries.find((entry) => entry.path === path);
+    if (existing !== undefined) existing.applied = applied;
+    else this.data.entries.push({ path, original, applied });
+    this.flush();
+  }
+
+  /** Records a cgroup before it is created, so a SIGKILL between mkdir and the next line still gets it removed. */
+  recordCgroup(entry: CgroupEntry): void {
+    if (!this.data.cgroups.some((cg) => cg.path === entry.path)) this.data.cgroups.push(entry);
+    this.flush();
+  }
+
+  forgetCgroup(path: string): void {
+    this.data.cgroups = this.data.cgroups.filter((cg) => cg.path !== path);
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.isEmpty) {
+      this.discard();
+      return;
+    }
+    writeAtomic(this.path, JSON.stringify(this.data, null, 2) + '\n');
+    this.written = true;
+  }
+
+  /** Writes back every original (newest first), removes listed cgroups, deletes the journal when all went well. */
+  restore(): RestoreReport {
+    const report = restoreData(this.data, this.path);
+    if (report.ok) {
+      this.data.entries = [];
+      this.data.cgroups = [];
+      this.discard();
+    } else {
+      // keep only what failed, for `rsslab restore` to retry
+      const failedKnobs = new Set(report.knobs.filter((k) => !k.ok).map((k) => k.path));
+      const failedCgroups = new Set(report.cgroups.filter((c) => !c.ok).map((c) => c.path));
+      this.data.entries = this.data.entries.filter((e) => failedKnobs.has(e.path));
+      this.data.cgroups = this.data.cgroups.filter((c) => failedCgroups.has(c.path));
+      this.flush();
+    }
+    return report;
+  }
+
+  private discard(): void {
+    if (!this.written && !existsSync(this.path)) return;
+    try {
+      unlinkSync(this.path);
+    } catch {
+      // already gone
+    }
+    this.written = false;
+  }
+}
+
+function restoreData(data: JournalData, file: string): RestoreReport {
+  const knobs: RestoreReport['knobs'] = [];
+  for (const entry of [...data.entries].reverse()) {
+    try {
+      writeControl(entry.path, entry.original);
+      const now = readControl(entry.path);
+      if (now !== entry.original) throw new Error(`read back "${now}" after writing "${entry.original}"`);
+      knobs.push({ path: entry.path, value: entry.original, ok: true });
+    } catch (error) {
+      knobs.push({ path: entry.path, value: entry.original, ok: false, error: explainWriteError(error) });
+    }
+  }
+  const cgroups: RestoreReport['cgroups'] = [];
+  for (const cg of [...data.cgroups].reverse()) {
+    const result = removeCgroupDir(cg.path, cg.parent);
+    cgroups.push(result.ok ? { path: cg.path, ok: true } : { path: cg.path, ok: false, error: result.error });
+  }
+  return {
+    journal: file,
+    owner: { pid: data.pid, startedAt: data.startedAt, command: data.command },
+    knobs,
+    cgroups,
+    ok: knobs.every((k) => k.ok) && cgroups.every((c) => c.ok),
+  };
+}
+
+function parseJournal(text: string, file: string): JournalData {
+  const data = JSON.parse(text) as Partial<JournalData>;
+  if (data.journalVersion !== JOURNAL_VERSION || typeof data.pid !== 'number' || !Array.isArray(data.entries)) {
+    throw new Error(`${file} is not an rsslab journal (version ${String(data.journalVersion)})`);
+  }
+  return {
+    journalVersion: JOURNAL_VERSION,
+    pid: data.pid,
+    procStartTime: typeof data.procStartTime === 'number' ? data.procStartTime : null,
+    startedAt: String(data.startedAt ?? '?'),
+    command: String(data.command ?? '?'),
+    entries: data.entries.filter((e): e is KnobEntry => typeof e?.path === 'string' && typeof e.original === 'string'),
+    cgroups: (data.cgroups ?? []).filter((c): c is CgroupEntry => typeof c?.path === 'string' && typeof c.parent === 'string'),
+  };
+}
+
+export interface RestoreJournalResult {
+  restored: RestoreReport[];
+  /** journals left alone: their owner still runs (it restores them itself) */
+  skipped: Array<{ journal: string; pid: number; reason: string }>;
+}
+
+/**
+ * What `rsslab restore` calls, and what every session runs first: restores every journal in the
+ * state dir whose owner is gone (SIGKILL, OOM kill, power cut of a container), and says what it did.
+ * Journals of live processes are skipped — undoing a running experiment's knobs under it would be
+ * worse than waiting for it. The caller should hold the system lock (see lock.ts).
+ */
+export function restoreJournal(options: { stateDir?: string } = {}): RestoreJournalResult {
+  const dir = options.stateDir ?? defaultStateDir();
+  const result: RestoreJournalResult = { restored: [], skipped: [] };
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return result;
+  }
+  for (const name of names.filter((n) => /^journal-\d+-\d+\.json$/.test(n)).sort()) {
+    const file = join(dir, name);
+    let data: JournalData;
+    try {
+      data = parseJournal(readFileSync(file, 'utf8'), file);
+    } catch (error) {
+      result.skipped.push({ journal: file, pid: -1, reason: `unreadable: ${(error as Error).message}` });
+      continue;
+    }
+    if (data.pid === process.pid) {
+      result.skipped.push({ journal: file, pid: data.pid, reason: 'owned by this process; its session restores it' });
+      continue;
+    }
+    if (isAlive(data)) {
+      result.skipped.push({ journal: file, pid: data.pid, reason: `its owner, pid ${data.pid} (${data.command}), is still running` });
+      continue;
+    }
+    const report = restoreData(data, file);
+    if (report.ok) unlinkSync(file);
+    result.restored.push(report);
+  }
+  return result;
+}
+
+/** One line per restore, for logs and the Run's systemLog. */
+export function describeRestore(report: RestoreReport): string {
+  const parts = [
+    ...report.knobs.map((k) => (k.ok ? `${k.path}=${k.value}` : `${k.path}=${k.value} FAILED (${k.error})`)),
+    ...report.cgroups.map((c) => (c.ok ? `removed ${c.path}` : `could not remove ${c.path} (${c.error})`)),
+  ];
+  return `restored journal of pid ${report.owner.pid} (${report.owner.command}, ${report.owner.startedAt}): ${parts.join(', ') || 'nothing to do'}`;
+}

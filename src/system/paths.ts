@@ -1,0 +1,88 @@
+// Where rsslab keeps its state (the knob journal and the lock). As root: /run/rsslab — /run is a
+// tmpfs, and after a reboot the kernel knobs are back at their defaults, so a journal that does not
+// survive one is exactly right. Otherwise the user's runtime dir. The directory must be ours and
+// not writable by anyone else: rsslab runs as root, and a journal or lock planted (or symlinked) by
+// another user would make root write attacker-chosen values or follow a link.
+import { lstatSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const STATE_DIR_ENV = 'RSSLAB_STATE_DIR';
+
+export interface StateDirOptions {
+  env?: NodeJS.ProcessEnv;
+  uid?: number;
+}
+
+function currentUid(): number {
+  return typeof process.getuid === 'function' ? process.getuid() : -1;
+}
+
+/** The machine-wide (per-user) default, ignoring RSSLAB_STATE_DIR. */
+export function defaultStateDir(options: StateDirOptions = {}): string {
+  const env = options.env ?? process.env;
+  const uid = options.uid ?? currentUid();
+  if (uid === 0) return '/run/rsslab';
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime !== undefined && runtime.startsWith('/')) return join(runtime, 'rsslab');
+  return join(tmpdir(), `rsslab-${uid}`);
+}
+
+/** Where state goes: RSSLAB_STATE_DIR when set (tests), else the default. Not created. */
+export function resolveStateDir(options: StateDirOptions = {}): string {
+  const env = options.env ?? process.env;
+  const override = env[STATE_DIR_ENV];
+  if (override !== undefined && override !== '') {
+    if (!override.startsWith('/')) {
+      throw new TypeError(`${STATE_DIR_ENV} must be an absolute path, got "${override}"`);
+    }
+    return override;
+  }
+  return defaultStateDir(options);
+}
+
+/**
+ * Creates `dir` (mode 0700) if missing and checks it is a real directory (not a symlink), owned by
+ * us, and not group- or world-writable. Returns the directory. Throws with what to do otherwise.
+ */
+export function ensureSafeDir(dir: string, uid: number = currentUid()): string {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new Error(`cannot create rsslab state directory ${dir}: ${(error as Error).message}`, { cause: error });
+  }
+  const stat = lstatSync(dir);
+  if (stat.isSymbolicLink() || !stat.isDirectory()) {
+    throw new Error(
+      `refusing rsslab state directory ${dir}: it is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; ` +
+        `remove it (or set ${STATE_DIR_ENV} to a directory you own)`,
+    );
+  }
+  if (uid >= 0 && stat.uid !== uid) {
+    throw new Error(
+      `refusing rsslab state directory ${dir}: owned by uid ${stat.uid}, not by us (uid ${uid}); ` +
+        `someone else may have planted it — remove it or set ${STATE_DIR_ENV}`,
+    );
+  }
+  if ((stat.mode & 0o022) !== 0) {
+    throw new Error(
+      `refusing rsslab state directory ${dir}: mode ${(stat.mode & 0o777).toString(8)} lets others write into it; ` +
+        `run chmod 700 ${dir} (or set ${STATE_DIR_ENV})`,
+    );
+  }
+  return dir;
+}
+
+/** The state directory, created and checked. */
+export function stateDir(options: StateDirOptions = {}): string {
+  return ensureSafeDir(resolveStateDir(options), options.uid ?? currentUid());
+}
+
+/**
+ * The lock that serialises machine-wide knob changes. It deliberately ignores RSSLAB_STATE_DIR:
+ * the knobs are machine-wide, so two test workers with different state dirs must still meet at
+ * the same lock.
+ */
+export function defaultLockPath(options: StateDirOptions = {}): string {
+  return join(ensureSafeDir(defaultStateDir(options), options.uid ?? currentUid()), 'knobs.lock');
+}
