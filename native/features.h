@@ -30,10 +30,11 @@ namespace detail {
 struct ScratchMapping {
   void* addr = nullptr;
   size_t length = 0;
+  vm::Reservation res;
   int err = 0;
-  explicit ScratchMapping(size_t len) : length(len) { err = vm::MapAnon(len, 0, &addr); }
+  explicit ScratchMapping(size_t len) : length(len) { err = vm::MapAnon(len, 0, &addr, &res); }
   ~ScratchMapping() {
-    if (err == 0) vm::Unmap(addr, length);
+    if (err == 0) vm::Unmap(res);
   }
   ScratchMapping(const ScratchMapping&) = delete;
   ScratchMapping& operator=(const ScratchMapping&) = delete;

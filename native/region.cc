@@ -17,7 +17,8 @@ namespace {
 
 class Mapping {
  public:
-  Mapping(napi_env env, void* addr, size_t length) : env_(env), addr_(addr), length_(length) {
+  Mapping(napi_env env, void* addr, size_t length, vm::Reservation res)
+      : env_(env), addr_(addr), length_(length), res_(res) {
     // Tell V8 about memory it cannot see, so that dropping many regions triggers a GC that unmaps them.
     Napi::MemoryManagement::AdjustExternalMemory(env_, static_cast<int64_t>(length_));
   }
@@ -33,7 +34,7 @@ class Mapping {
   int Release() {
     if (!mapped_) return 0;
     mapped_ = false;
-    int err = vm::Unmap(addr_, length_);
+    int err = vm::Unmap(res_);
     Napi::MemoryManagement::AdjustExternalMemory(env_, -static_cast<int64_t>(length_));
     return err;
   }
@@ -42,6 +43,7 @@ class Mapping {
   napi_env env_;
   void* addr_;
   size_t length_;
+  vm::Reservation res_;
   bool mapped_ = true;
 };
 
@@ -102,13 +104,14 @@ class Region : public Napi::ObjectWrap<Region> {
     // mmap works in whole pages; the region reports the length actually mapped.
     size_t length = (requested + f.pageSize - 1) & ~(f.pageSize - 1);
     void* addr = nullptr;
-    int err = vm::MapAnon(length, alignHuge ? f.hugePageSize : 0, &addr);
+    vm::Reservation res;
+    int err = vm::MapAnon(length, alignHuge ? f.hugePageSize : 0, &addr, &res);
     if (err != 0) {
       ThrowSystemError(env, err, "mmap",
                        "(NULL, " + std::to_string(length) + ", PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS)");
       return;
     }
-    map_ = std::make_shared<Mapping>(env, addr, length);
+    map_ = std::make_shared<Mapping>(env, addr, length, res);
     auto* hint = new MappingRef(map_);
     Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
         env, addr, length, [](Napi::Env, void*, MappingRef* ref) { delete ref; }, hint);

@@ -38,31 +38,50 @@ inline size_t PageSize() {
   return page;
 }
 
-// Anonymous private read/write mapping. With `align` > page size, over-map by `align` and unmap the
-// two ends so the start is `align`-aligned: THP can only back PMD-aligned 2 MiB ranges with a huge page.
-inline int MapAnon(size_t length, size_t align, void** out) {
-  size_t page = PageSize();
-  size_t extra = align > page ? align : 0;
+// A mapping as the kernel holds it: the caller's range [addr, addr + length) plus the guard pages
+// around it, all of which Unmap() releases together.
+struct Reservation {
+  void* base = nullptr;  // first guard page
+  size_t total = 0;      // bytes from base, guards included
+};
+
+// Anonymous private read/write mapping of `length` bytes (a multiple of the page size) whose start is
+// `align`-aligned (0: page-aligned), with one PROT_NONE guard page on each side.
+// Why the alignment: THP can back only PMD-aligned 2 MiB ranges with a huge page, so we over-map by
+// `align` and unmap the excess. Why the guards: the kernel merges adjacent anonymous VMAs with equal
+// flags, and a region merged with its neighbour no longer starts its own line in /proc/<pid>/smaps;
+// rsslab finds a region there by its address (DESIGN.md). A PROT_NONE page never merges with rw-p.
+inline int MapAnon(size_t length, size_t align, void** addr, Reservation* res) {
+  const size_t page = PageSize();
+  const size_t a = align > page ? align : page;
+  const size_t extra = 2 * page + (a > page ? a : 0);
   if (length + extra < length) return ENOMEM;
-  void* p = mmap(nullptr, length + extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const size_t total = length + extra;
+  void* p = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return errno;
-  if (extra == 0) {
-    *out = p;
-    return 0;
+  const uintptr_t base = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t start = (base + page + a - 1) & ~(static_cast<uintptr_t>(a) - 1);
+  const uintptr_t lo = start - page;            // low guard
+  const uintptr_t hi = start + length;          // high guard
+  const uintptr_t end = hi + page;
+  // Trimming our own fresh mapping can fail only on the VMA count limit; the excess then stays mapped
+  // (never resident, never touched) until Unmap, which covers it.
+  uintptr_t keepLo = lo, keepHi = end;
+  if (lo > base && munmap(p, lo - base) != 0) keepLo = base;
+  if (base + total > end && munmap(reinterpret_cast<void*>(end), base + total - end) != 0) keepHi = base + total;
+  if (mprotect(reinterpret_cast<void*>(lo), page, PROT_NONE) != 0 ||
+      mprotect(reinterpret_cast<void*>(hi), page, PROT_NONE) != 0) {
+    int err = errno;
+    munmap(reinterpret_cast<void*>(keepLo), keepHi - keepLo);
+    return err;
   }
-  uintptr_t base = reinterpret_cast<uintptr_t>(p);
-  uintptr_t start = (base + align - 1) & ~(static_cast<uintptr_t>(align) - 1);
-  size_t head = start - base;
-  size_t tail = extra - head;
-  // munmap of a sub-range of our own fresh mapping cannot fail except on ENOMEM for VMA splits;
-  // if it does, the ends stay mapped (a leak of at most `align`, never a crash).
-  if (head != 0) munmap(p, head);
-  if (tail != 0) munmap(reinterpret_cast<void*>(start + length), tail);
-  *out = reinterpret_cast<void*>(start);
+  *addr = reinterpret_cast<void*>(start);
+  res->base = reinterpret_cast<void*>(keepLo);
+  res->total = keepHi - keepLo;
   return 0;
 }
 
-inline int Unmap(void* addr, size_t length) { return munmap(addr, length) == 0 ? 0 : errno; }
+inline int Unmap(const Reservation& res) { return munmap(res.base, res.total) == 0 ? 0 : errno; }
 
 inline int Advise(void* addr, size_t length, int advice) {
   return madvise(addr, length, advice) == 0 ? 0 : errno;
