@@ -1,0 +1,265 @@
+// /proc/<pid>/smaps_rollup (the process's totals) and /proc/<pid>/smaps (one entry per mapping).
+// LazyFree is where MADV_FREE shows (seed 003: RSS stays, LazyFree grows); AnonHugePages is where
+// THP and khugepaged show (seed 004). One read of smaps serves every tagged region: reading it
+// makes the kernel walk the page tables of every mapping, which is the costly part of a sample.
+import path from 'node:path';
+import { optional, parseColonLines, required } from './fields.js';
+import { ProcFile, processGone, readText } from './procfile.js';
+
+export interface SmapsRollup {
+  rssBytes: number;
+  pssBytes: number;
+  pssAnonBytes: number | null;
+  pssFileBytes: number | null;
+  pssShmemBytes: number | null;
+  anonBytes: number | null;
+  /** MADV_FREE'd pages not yet reclaimed: counted in RSS until memory pressure (Linux 4.12+) */
+  lazyFreeBytes: number | null;
+  /** anonymous memory mapped by huge PMDs (THP); PTE-mapped parts of a huge folio do not count */
+  anonHugeBytes: number | null;
+  privateCleanBytes: number | null;
+  privateDirtyBytes: number | null;
+  sharedCleanBytes: number | null;
+  sharedDirtyBytes: number | null;
+  swapBytes: number | null;
+  swapPssBytes: number | null;
+  lockedBytes: number | null;
+}
+
+export interface SmapsEntry {
+  start: bigint;
+  end: bigint;
+  perms: string; // "rw-p"
+  pathname: string; // "" for anonymous memory, "[heap]", a file path...
+  sizeBytes: number;
+  kernelPageSizeBytes: number | null;
+  rssBytes: number;
+  pssBytes: number | null;
+  anonBytes: number | null;
+  anonHugeBytes: number | null;
+  lazyFreeBytes: number | null;
+  privateDirtyBytes: number | null;
+  swapBytes: number | null;
+  /** THPeligible: whether a huge page could back this mapping now (VM_HUGEPAGE, THP mode, alignment) */
+  thpEligible: boolean | null;
+  /** two-letter flags, e.g. "hg" after MADV_HUGEPAGE, "nh" after MADV_NOHUGEPAGE */
+  vmFlags: string[];
+}
+
+/** A tagged region's figures summed over every mapping that overlaps it. */
+export interface SmapsRangeFigures {
+  sizeBytes: number; // the region's own size, as tagged
+  rssBytes: number;
+  anonHugeBytes: number;
+  lazyFreeBytes: number;
+  swapBytes: number;
+  /** how many mappings overlap the region: madvise(MADV_HUGEPAGE) on part of it splits one into several */
+  mappings: number;
+  /**
+   * bytes of those mappings that lie outside the region: when the kernel merged the region with an
+   * adjacent anonymous mapping of the same flags, its figures include that neighbour's pages
+   */
+  outsideBytes: number;
+}
+
+export function parseSmapsRollup(text: string): SmapsRollup {
+  if (text === '') throw new Error('smaps_rollup text is empty (an exited process reads empty)');
+  const f = parseColonLines(text);
+  const what = 'smaps_rollup';
+  return {
+    rssBytes: required(f, 'Rss', what),
+    pssBytes: required(f, 'Pss', what),
+    pssAnonBytes: optional(f, 'Pss_Anon'),
+    pssFileBytes: optional(f, 'Pss_File'),
+    pssShmemBytes: optional(f, 'Pss_Shmem'),
+    anonBytes: optional(f, 'Anonymous'),
+    lazyFreeBytes: optional(f, 'LazyFree'),
+    anonHugeBytes: optional(f, 'AnonHugePages'),
+    privateCleanBytes: optional(f, 'Private_Clean'),
+    privateDirtyBytes: optional(f, 'Private_Dirty'),
+    sharedCleanBytes: optional(f, 'Shared_Clean'),
+    sharedDirtyBytes: optional(f, 'Shared_Dirty'),
+    swapBytes: optional(f, 'Swap'),
+    swapPssBytes: optional(f, 'SwapPss'),
+    lockedBytes: optional(f, 'Locked'),
+  };
+}
+
+/** Header lines start with a lowercase hex address; field lines start with an uppercase name. */
+function isHeaderStart(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 97 && code <= 102);
+}
+
+/**
+ * Calls `visit` for each mapping of an smaps text with its start/end as numbers (exact below 2^53,
+ * which covers every user-space address; only [vsyscall] is above) and the offsets of its header and
+ * body, so callers parse only the mappings they want.
+ */
+function scanSmaps(text: string, visit: (start: number, end: number, header: number, body: number, bodyEnd: number) => void): void {
+  let pending: { start: number; end: number; header: number; body: number } | null = null;
+  let pos = 0;
+  const length = text.length;
+  while (pos < length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl === -1) nl = length;
+    if (isHeaderStart(text.charCodeAt(pos))) {
+      if (pending) visit(pending.start, pending.end, pending.header, pending.body, pos);
+      const dash = text.indexOf('-', pos);
+      const space = text.indexOf(' ', dash);
+      pending = { start: parseInt(text.slice(pos, dash), 16), end: parseInt(text.slice(dash + 1, space), 16), header: pos, body: nl + 1 };
+    }
+    pos = nl + 1;
+  }
+  if (pending) visit(pending.start, pending.end, pending.header, pending.body, length);
+}
+
+function parseEntry(text: string, header: number, body: number, bodyEnd: number): SmapsEntry {
+  const headerLine = text.slice(header, body - 1);
+  const [range = '', perms = ''] = headerLine.split(' ', 2);
+  const dash = range.indexOf('-');
+  // the pathname is everything after the 5th field (range perms offset dev inode); it may contain spaces
+  let at = 0;
+  for (let field = 0; field < 5; field++) {
+    while (at < headerLine.length && headerLine.charCodeAt(at) !== 32) at++;
+    while (at < headerLine.length && headerLine.charCodeAt(at) === 32) at++;
+  }
+  const pathname = headerLine.slice(at).trimEnd();
+  const f = parseColonLines(text, body, bodyEnd);
+  const what = 'an smaps entry';
+  const flagsAt = text.indexOf('VmFlags:', body);
+  let vmFlags: string[] = [];
+  if (flagsAt !== -1 && flagsAt < bodyEnd) {
+    let nl = text.indexOf('\n', flagsAt);
+    if (nl === -1 || nl > bodyEnd) nl = bodyEnd;
+    vmFlags = text.slice(flagsAt + 8, nl).trim().split(' ').filter((flag) => flag !== '');
+  }
+  const eligible = f.get('THPeligible');
+  return {
+    start: BigInt('0x' + range.slice(0, dash)),
+    end: BigInt('0x' + range.slice(dash + 1)),
+    perms,
+    pathname,
+    sizeBytes: required(f, 'Size', what),
+    kernelPageSizeBytes: optional(f, 'KernelPageSize'),
+    rssBytes: required(f, 'Rss', what),
+    pssBytes: optional(f, 'Pss'),
+    anonBytes: optional(f, 'Anonymous'),
+    anonHugeBytes: optional(f, 'AnonHugePages'),
+    lazyFreeBytes: optional(f, 'LazyFree'),
+    privateDirtyBytes: optional(f, 'Private_Dirty'),
+    swapBytes: optional(f, 'Swap'),
+    thpEligible: eligible === undefined ? null : eligible === 1,
+    vmFlags,
+  };
+}
+
+/** Every mapping of an smaps text, in address order. */
+export function parseSmaps(text: string): SmapsEntry[] {
+  const out: SmapsEntry[] = [];
+  scanSmaps(text, (_s, _e, header, body, bodyEnd) => out.push(parseEntry(text, header, body, bodyEnd)));
+  return out;
+}
+
+/** For each address, the mapping that contains it (start <= address < end), or null. One pass over the text. */
+export function findSmapsEntries(text: string, addresses: readonly bigint[]): Array<SmapsEntry | null> {
+  const out: Array<SmapsEntry | null> = addresses.map(() => null);
+  const targets = addresses.map(Number);
+  scanSmaps(text, (start, end, header, body, bodyEnd) => {
+    let parsed: SmapsEntry | null = null;
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i] as number;
+      if (t >= start && t < end) {
+        parsed ??= parseEntry(text, header, body, bodyEnd);
+        const a = addresses[i] as bigint;
+        // confirm with exact arithmetic: numbers above 2^53 ([vsyscall]) are rounded
+        if (a >= parsed.start && a < parsed.end) out[i] = parsed;
+      }
+    }
+  });
+  return out;
+}
+
+/** The mapping that starts at, or contains, `address`; null when no mapping does. */
+export function parseSmapsEntry(text: string, address: bigint): SmapsEntry | null {
+  return findSmapsEntries(text, [address])[0] ?? null;
+}
+
+/**
+ * Figures for each region [address, address + sizeBytes), summed over the mappings that overlap it,
+ * in one pass. A region with no mapping (unmapped) gets zeros and mappings = 0.
+ */
+export function findSmapsRanges(text: string, ranges: ReadonlyArray<{ address: bigint; sizeBytes: number }>): SmapsRangeFigures[] {
+  const out: SmapsRangeFigures[] = ranges.map((r) => ({ sizeBytes: r.sizeBytes, rssBytes: 0, anonHugeBytes: 0, lazyFreeBytes: 0, swapBytes: 0, mappings: 0, outsideBytes: 0 }));
+  const lows = ranges.map((r) => Number(r.address));
+  const highs = ranges.map((r) => Number(r.address) + r.sizeBytes);
+  scanSmaps(text, (start, end, header, body, bodyEnd) => {
+    let parsed: SmapsEntry | null = null;
+    for (let i = 0; i < out.length; i++) {
+      const low = lows[i] as number;
+      const high = highs[i] as number;
+      if (start < high && end > low) {
+        parsed ??= parseEntry(text, header, body, bodyEnd);
+        const figures = out[i] as SmapsRangeFigures;
+        figures.rssBytes += parsed.rssBytes;
+        figures.anonHugeBytes += parsed.anonHugeBytes ?? 0;
+        figures.lazyFreeBytes += parsed.lazyFreeBytes ?? 0;
+        figures.swapBytes += parsed.swapBytes ?? 0;
+        figures.mappings += 1;
+        figures.outsideBytes += Math.max(0, low - start) + Math.max(0, end - high);
+      }
+    }
+  });
+  return out;
+}
+
+function procPath(root: string, pid: number | 'self', file: string): string {
+  return path.join(root, 'proc', String(pid), file);
+}
+
+export function readSmapsRollup(pid: number | 'self', root = '/'): SmapsRollup {
+  const file = procPath(root, pid, 'smaps_rollup');
+  const text = readText(file);
+  if (text === '') throw processGone(file);
+  return parseSmapsRollup(text);
+}
+
+export function readSmapsEntries(pid: number | 'self', addresses: readonly bigint[], root = '/'): Array<SmapsEntry | null> {
+  const file = procPath(root, pid, 'smaps');
+  const text = readText(file);
+  if (text === '') throw processGone(file);
+  return findSmapsEntries(text, addresses);
+}
+
+/** Kept-open smaps/smaps_rollup files of one process, for a sampler. */
+export class SmapsReader {
+  private readonly rollup: ProcFile;
+  private readonly smaps: ProcFile;
+
+  constructor(pid: number | 'self', root = '/') {
+    this.rollup = new ProcFile(procPath(root, pid, 'smaps_rollup'), 4096);
+    this.smaps = new ProcFile(procPath(root, pid, 'smaps'), 256 * 1024);
+  }
+
+  readRollup(): SmapsRollup {
+    const text = this.rollup.read();
+    if (text === '') throw processGone(this.rollup.path);
+    return parseSmapsRollup(text);
+  }
+
+  readRanges(ranges: ReadonlyArray<{ address: bigint; sizeBytes: number }>): SmapsRangeFigures[] {
+    const text = this.smaps.read();
+    if (text === '') throw processGone(this.smaps.path);
+    return findSmapsRanges(text, ranges);
+  }
+
+  readEntries(addresses: readonly bigint[]): Array<SmapsEntry | null> {
+    const text = this.smaps.read();
+    if (text === '') throw processGone(this.smaps.path);
+    return findSmapsEntries(text, addresses);
+  }
+
+  close(): void {
+    this.rollup.close();
+    this.smaps.close();
+  }
+}
