@@ -32,7 +32,9 @@ process.on('message', (m: ParentMessage) => {
 // The parent is the observer: if it goes away there is nobody to measure for.
 process.on('disconnect', () => process.exit(0));
 
-function request(m: Omit<Extract<ChildMessage, { seq: number }>, 'seq'>): Promise<void> {
+type WithoutSeq<T> = T extends unknown ? Omit<T, 'seq'> : never;
+
+function request(m: WithoutSeq<Extract<ChildMessage, { seq: number }>>): Promise<void> {
   const id = ++seq;
   return new Promise((resolve) => {
     waiting.set(id, resolve);

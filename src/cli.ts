@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// The `rsslab` command. Exit codes (documented in README.md):
+//   0  everything ran and every expectation held
+//   1  an expectation failed, or a variant's child failed
+//   2  bad usage: unknown experiment/variant/flag, malformed value, unreadable input
+//   3  the machine could not be restored completely (run `rsslab restore` as root)
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { EXPERIMENT_IDS } from '../experiments/index.js';
+import { UsageError } from './lab/runner.js';
+import { RunFormatError } from './run/validate.js';
+import { parseDurationMs } from './lab/params.js';
+import { MIN_INTERVAL_MS } from './lab/sampler.js';
+import { rsslabVersion } from './lab/version.js';
+import { runCommand } from './cli/run.js';
+import { listCommand } from './cli/list.js';
+import { doctorCommand } from './cli/doctor.js';
+import { restoreCommand } from './cli/restore.js';
+import { watchCommand } from './cli/watch.js';
+import { reportCli } from './cli/report.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, restore: 3 } as const;
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${name} must be a whole number ≥ 1 (got "${value}")`);
+    return Number(value);
+  };
+}
+
+function intervalMs(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDurationMs(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  if (ms < MIN_INTERVAL_MS) throw new InvalidArgumentError(`the sampling interval must be at least ${MIN_INTERVAL_MS} ms (got "${value}")`);
+  return ms;
+}
+
+function durationMs(value: string): number {
+  try {
+    const ms = parseDurationMs(value);
+    if (ms <= 0) throw new RangeError('must be positive');
+    return ms;
+  } catch (e) {
+    throw new InvalidArgumentError(`"${value}" is not a duration: ${(e as Error).message}`);
+  }
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('rsslab')
+    .description('Reproduce, on a real Linux kernel, why RSS does not go down after memory is freed — and measure it.')
+    .version(rsslabVersion())
+    .showHelpAfterError('(run `rsslab --help` for usage)')
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run experiments and write their Runs and reports')
+    .argument('[experiments...]', `experiments to run: ${EXPERIMENT_IDS.join(', ')}`)
+    .option('--all', 'run every experiment (the main job: `npm run experiment`)')
+    .option('--variant <id>', 'run this variant (repeatable); default: the experiment’s default variants', collect, [])
+    .option('--all-variants', 'run every variant, not only the defaults')
+    .option('--repeat <n>', 'repeat each variant N times (statistics across repeats)', positiveInt('--repeat'), 1)
+    .option('--quick', 'the quick profile: smaller sizes, shorter idles (tests, CI)')
+    .option('--param <key=value>', 'override a parameter, e.g. regionBytes=512MiB (repeatable)', collect, [])
+    .option('--tune-system', 'consent to change THP/khugepaged knobs and create memory cgroups (restored afterwards)')
+    .option('--out <dir>', 'folder for Run JSON and reports', 'rsslab-runs')
+    .option('--interval <ms>', `sampling interval (≥ ${MIN_INTERVAL_MS} ms)`, intervalMs)
+    .option('--timeout <duration>', 'kill a child that runs longer than this (e.g. 90s)', durationMs)
+    .option('--json', 'print the Runs as JSON on stdout instead of the summary')
+    .addOption(new Option('--format <list>', 'reports to write: html,md,csv (json always)').default('html,md,csv'))
+    .action(async (experiments: string[], opts) => setExit(await runCommand(experiments, opts)));
+
+  program.command('list').description('list experiments and their variants').option('--json', 'as JSON').action(async (opts) => setExit(await listCommand(opts)));
+
+  program
+    .command('doctor')
+    .description('what this machine can show: kernel, THP, cgroups, root, allocators, features — and what each means')
+    .option('--json', 'as JSON')
+    .action(async (opts) => setExit(await doctorCommand(opts)));
+
+  program
+    .command('restore')
+    .description('put back every knob and remove every cgroup a killed rsslab run left behind (replays the journal)')
+    .action(async () => setExit(await restoreCommand()));
+
+  program
+    .command('watch')
+    .description('sample any program from outside and write a Run: `rsslab watch -- CMD…` or `rsslab watch --pid N`')
+    .argument('[command...]', 'the command to start (after --)')
+    .option('--pid <n>', 'watch a running process instead', positiveInt('--pid'))
+    .option('--allocator <name>', 'preload this allocator: jemalloc, mimalloc, tcmalloc')
+    .option('--thp-disable', 'set PR_SET_THP_DISABLE, then exec the command, which inherits it')
+    .option('--env <K=V>', 'extra environment for the command (repeatable)', collect, [])
+    .option('--interval <ms>', `sampling interval (≥ ${MIN_INTERVAL_MS} ms)`, intervalMs, 20)
+    .option('--duration <duration>', 'stop watching after this long (default: until the command exits)', durationMs)
+    .option('--out <dir>', 'folder for the Run JSON and reports', 'rsslab-runs')
+    .option('--json', 'print the Run as JSON on stdout')
+    .action(async (command: string[], opts) => setExit(await watchCommand(command, opts)));
+
+  program
+    .command('report')
+    .description('redraw reports (HTML, Markdown, CSV) from saved Run files or folders')
+    .argument('<paths...>', 'Run JSON files or folders holding them')
+    .option('--out <dir>', 'folder for the reports (default: beside the first input)')
+    .option('--format <list>', 'html,md,csv', 'html,md,csv')
+    .action(async (paths: string[], opts) => setExit(await reportCli(paths, opts)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are "errors" to commander with exit code 0
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof UsageError || e instanceof RunFormatError || e instanceof RangeError || e instanceof TypeError) {
+      process.stderr.write(`rsslab: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`rsslab: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.failed;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,77 @@
+// `rsslab run`: run experiments, show progress, print the summary, write Runs and reports.
+import { EXPERIMENT_IDS } from '../../experiments/index.js';
+import { runExperiment, UsageError } from '../lab/runner.js';
+import { parseParamArgs } from '../lab/params.js';
+import type { Run } from '../run/schema.js';
+import { writeRunFile } from '../run/io.js';
+import { createProgress, defaultInteractive } from '../report/progress.js';
+import { renderTerminalSummary } from '../report/terminal.js';
+import { writeReports } from '../report/write.js';
+import { outputDir } from './out.js';
+
+export interface RunCliOptions {
+  all?: boolean;
+  variant: string[];
+  allVariants?: boolean;
+  repeat: number;
+  quick?: boolean;
+  param: string[];
+  tuneSystem?: boolean;
+  out: string;
+  interval?: number;
+  timeout?: number;
+  json?: boolean;
+  format: string;
+}
+
+const FORMATS = ['html', 'md', 'csv'] as const;
+export type ReportFormat = (typeof FORMATS)[number];
+
+export function parseFormats(list: string): ReportFormat[] {
+  const out = list.split(',').map((f) => f.trim()).filter(Boolean);
+  for (const f of out) if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format: "${f}" is not one of ${FORMATS.join(', ')}`);
+  return out as ReportFormat[];
+}
+
+export async function runCommand(experiments: string[], o: RunCliOptions): Promise<number> {
+  const ids = o.all ? [...EXPERIMENT_IDS] : experiments;
+  if (ids.length === 0) throw new UsageError(`name an experiment (${EXPERIMENT_IDS.join(', ')}) or pass --all`);
+  if (o.all && experiments.length) throw new UsageError('give experiments or --all, not both');
+  if (o.variant.length && ids.length > 1) throw new UsageError('--variant applies to one experiment; name exactly one');
+  const formats = parseFormats(o.format);
+  const params = parseParamArgs(o.param);
+  const dir = outputDir(o.out);
+  const stream = o.json ? process.stderr : process.stdout;
+  const progress = createProgress({ stream });
+  const runs: Run[] = [];
+  try {
+    for (const id of ids) {
+      const run = await runExperiment(id, {
+        variants: o.variant,
+        allVariants: o.allVariants ?? false,
+        repeat: o.repeat,
+        quick: o.quick ?? false,
+        params,
+        tuneSystem: o.tuneSystem ?? false,
+        interactive: defaultInteractive(process.stdin) && defaultInteractive(process.stdout),
+        ...(o.interval !== undefined ? { intervalMs: o.interval } : {}),
+        ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
+        observer: progress,
+        command: ['rsslab', ...process.argv.slice(2)],
+      });
+      runs.push(run);
+      // Each Run is saved as soon as it exists: a later experiment failing loses nothing.
+      writeRunFile(run, dir);
+    }
+  } finally {
+    progress.close();
+  }
+  const written = writeReports(runs, dir, { formats });
+  if (o.json) process.stdout.write(JSON.stringify(runs) + '\n');
+  else {
+    process.stdout.write('\n' + renderTerminalSummary(runs, { color: defaultInteractive(process.stdout) }));
+    process.stdout.write(`\nRuns and reports in ${dir}: ${[...runs.map((r) => `${r.experiment.id}.json`), ...written.map((f) => f.slice(dir.length + 1))].join(', ')}\n`);
+  }
+  const failed = runs.some((r) => r.variants.some((v) => v.status === 'failed' || v.expectations.some((e) => e.status === 'failed')));
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,47 @@
+// `rsslab watch -- CMD…` / `rsslab watch --pid N`
+import { watch } from '../lab/watch.js';
+import { UsageError } from '../lab/runner.js';
+import { writeFileAtomic } from '../run/io.js';
+import { createProgress } from '../report/progress.js';
+import { renderTerminalSummary } from '../report/terminal.js';
+import { defaultInteractive } from '../report/progress.js';
+import { join } from 'node:path';
+import { outputDir } from './out.js';
+
+export interface WatchCliOptions {
+  pid?: number;
+  allocator?: string;
+  thpDisable?: boolean;
+  env: string[];
+  interval: number;
+  duration?: number;
+  out: string;
+  json?: boolean;
+}
+
+export async function watchCommand(command: string[], o: WatchCliOptions): Promise<number> {
+  const env: Record<string, string> = {};
+  for (const kv of o.env) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env "${kv}": expected NAME=value`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const dir = outputDir(o.out);
+  const progress = createProgress({ stream: process.stderr });
+  const run = await watch({
+    command,
+    ...(o.pid !== undefined ? { pid: o.pid } : {}),
+    ...(o.allocator !== undefined ? { allocator: o.allocator } : {}),
+    thpDisable: o.thpDisable ?? false,
+    env,
+    intervalMs: o.interval,
+    ...(o.duration !== undefined ? { durationMs: o.duration } : {}),
+    observer: progress,
+  });
+  progress.close();
+  const file = join(dir, `watch-${run.startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileAtomic(file, JSON.stringify(run) + '\n');
+  if (o.json) process.stdout.write(JSON.stringify(run) + '\n');
+  else process.stdout.write(renderTerminalSummary([run], { color: defaultInteractive(process.stdout) }) + `Run written to ${file}\n`);
+  return run.variants[0]?.status === 'ok' ? 0 : 1;
+}

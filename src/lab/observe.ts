@@ -1,0 +1,197 @@
+// One child, observed from outside: spawn it (execa, argument array, no shell), hand it its
+// experiment over IPC, sample /proc/<pid> on a schedule and at every phase mark, take page maps of
+// its tagged regions, and collect what it reports. Returns the raw material of a VariantRun.
+import { performance } from 'node:perf_hooks';
+import { execa, type ResultPromise } from 'execa';
+import type { Mark, PageMap, Report, Sample, SamplerStats } from '../run/schema.js';
+import { encodePages } from '../run/pagemap-codec.js';
+import { Sampler } from './sampler.js';
+import { isChildMessage, type ChildMessage, type ParentMessage } from './protocol.js';
+import type { Params } from './experiment.js';
+import { ProcessProbe, type TaggedRegion } from './process-probe.js';
+
+export interface ObserveOptions {
+  childScript: string;
+  experimentId: string;
+  variantId: string;
+  variantLabel: string;
+  params: Params;
+  thpDisable: boolean;
+  env: Record<string, string>;
+  nodeArgs: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  thpCounters: boolean;
+  memFree: boolean;
+  pageMaps: { everyMs: number; maxRegionBytes: number } | null;
+  /** called with the child's pid before it starts its body (e.g. to move it into a cgroup) */
+  beforeStart?: (pid: number) => void;
+  cgroupPath: string | null;
+  onPhase?: (mark: Mark, rssBytes: number) => void;
+  onSample?: (sample: Sample) => void;
+  onLog?: (message: string) => void;
+}
+
+export interface Observation {
+  samples: Sample[];
+  marks: Mark[];
+  reports: Report[];
+  pageMaps: PageMap[];
+  sampler: SamplerStats | null;
+  allocator: { name: string; version: string | null; library: string | null } | null;
+  thpDisableInChild: boolean | null;
+  done: boolean;
+  failure: { reason: string; exitCode: number | null; signal: string | null; stderrTail: string; timedOut: boolean } | null;
+  durationMs: number;
+}
+
+const STDERR_TAIL_BYTES = 4000;
+
+export async function observeChild(o: ObserveOptions): Promise<Observation> {
+  const originMs = performance.now();
+  const samples: Sample[] = [];
+  const marks: Mark[] = [];
+  const reports: Report[] = [];
+  const pageMaps: PageMap[] = [];
+  const regions = new Map<string, TaggedRegion>();
+  let phase = 'start';
+  let allocator: Observation['allocator'] = null;
+  let thpDisableInChild: boolean | null = null;
+  let done = false;
+  let childFailure: string | null = null;
+  let stderr = '';
+  let probe: ProcessProbe | null = null;
+  let sampler: Sampler | null = null;
+  let lastPageMapMs = 0;
+
+  const child: ResultPromise = execa(process.execPath, [...o.nodeArgs, o.childScript], {
+    ipc: true,
+    serialization: 'json',
+    env: o.env,
+    extendEnv: true,
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    timeout: o.timeoutMs,
+    forceKillAfterDelay: 2000,
+    cleanup: true,
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-STDERR_TAIL_BYTES);
+  });
+  child.stdout?.on('data', (d: Buffer) => o.onLog?.(d.toString().trimEnd()));
+
+  const send = (m: ParentMessage): void => {
+    if (child.connected) child.send(m);
+  };
+
+  const takePageMaps = (tMs: number): void => {
+    if (!probe || !o.pageMaps) return;
+    for (const [name, r] of regions) {
+      if (r.sizeBytes > o.pageMaps.maxRegionBytes) continue;
+      const map = probe.pageMap(r);
+      if (map) pageMaps.push({ tMs, phase, region: name, pageSize: map.pageSize, source: map.source, pages: encodePages(map.pages) });
+    }
+    lastPageMapMs = tMs;
+  };
+
+  const tick = (tMs: number): boolean => {
+    if (!probe) return true;
+    const s = probe.sample(tMs, [...regions.values()]);
+    if (!s) return false; // the child is gone
+    samples.push(s);
+    o.onSample?.(s);
+    if (o.pageMaps && o.pageMaps.everyMs > 0 && tMs - lastPageMapMs >= o.pageMaps.everyMs) takePageMaps(tMs);
+    return true;
+  };
+
+  const onMessage = (raw: unknown): void => {
+    if (!isChildMessage(raw)) return;
+    const m = raw as ChildMessage;
+    const tMs = performance.now() - originMs;
+    switch (m.type) {
+      case 'ready': {
+        const pid = child.pid!;
+        try {
+          o.beforeStart?.(pid);
+        } catch (e) {
+          childFailure = `could not prepare the child: ${(e as Error).message}`;
+          child.kill('SIGKILL');
+          return;
+        }
+        probe = new ProcessProbe(pid, { thp: o.thpCounters, memFree: o.memFree, cgroupPath: o.cgroupPath });
+        sampler = new Sampler({ intervalMs: o.intervalMs, originMs, tick });
+        sampler.start();
+        send({ type: 'start', experimentId: o.experimentId, variantId: o.variantId, variantLabel: o.variantLabel, params: o.params, thpDisable: o.thpDisable });
+        break;
+      }
+      case 'info':
+        allocator = m.allocator;
+        thpDisableInChild = m.thpDisable;
+        break;
+      case 'mark': {
+        phase = m.phase;
+        const mark: Mark = { tMs, phase: m.phase, label: m.label };
+        marks.push(mark);
+        // The state at the boundary, taken while the child waits for our ack.
+        tick(tMs);
+        takePageMaps(tMs);
+        o.onPhase?.(mark, samples[samples.length - 1]?.rssBytes ?? 0);
+        send({ type: 'ack', seq: m.seq });
+        break;
+      }
+      case 'tag': {
+        let address: bigint;
+        try {
+          address = BigInt(m.address);
+        } catch {
+          childFailure = `child tagged region "${m.name}" with a bad address ${m.address}`;
+          send({ type: 'ack', seq: m.seq });
+          break;
+        }
+        regions.set(m.name, { name: m.name, address, sizeBytes: m.sizeBytes });
+        send({ type: 'ack', seq: m.seq });
+        break;
+      }
+      case 'untag':
+        regions.delete(m.name);
+        send({ type: 'ack', seq: m.seq });
+        break;
+      case 'report':
+        reports.push({ tMs, phase, values: m.values });
+        break;
+      case 'log':
+        o.onLog?.(m.message);
+        break;
+      case 'done':
+        done = true;
+        break;
+      case 'fail':
+        childFailure = `the experiment body threw: ${m.code ? m.code + ': ' : ''}${m.message}`;
+        if (m.stack) stderr = (stderr + '\n' + m.stack).slice(-STDERR_TAIL_BYTES);
+        break;
+    }
+  };
+  child.on('message', onMessage);
+
+  const result = await child;
+  const stats = (sampler as Sampler | null)?.stop() ?? null;
+  (probe as ProcessProbe | null)?.close();
+  const durationMs = performance.now() - originMs;
+
+  let failure: Observation['failure'] = null;
+  if (!done || childFailure || result.exitCode !== 0) {
+    const timedOut = result.timedOut === true;
+    const reason =
+      childFailure ??
+      (timedOut
+        ? `the child did not finish within ${Math.round(o.timeoutMs / 1000)} s and was killed (raise --timeout if the machine is slow)`
+        : result.signal
+          ? `the child was killed by ${result.signal}${result.signal === 'SIGKILL' && o.cgroupPath ? ' (likely the OOM killer inside its memory cgroup)' : ''}`
+          : `the child exited with code ${result.exitCode ?? '?'} before finishing`);
+    failure = { reason, exitCode: result.exitCode ?? null, signal: result.signal ?? null, stderrTail: stderr.trim(), timedOut };
+  }
+  return { samples, marks, reports, pageMaps, sampler: stats, allocator, thpDisableInChild, done, failure, durationMs };
+}

@@ -1,0 +1,288 @@
+// The runner: for each variant × repeat, prepare the machine (knobs, cgroup, allocator env),
+// spawn one child, observe it from outside, restore, judge. One SystemSession per experiment holds
+// rsslab's lock and journal, so every change is undone on exit, error, SIGINT/SIGTERM, and by
+// `rsslab restore` after a SIGKILL.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../native.js';
+import { EXPERIMENT_IDS, isExperimentId, loadExperiment } from '../../experiments/index.js';
+import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Run, type VariantRun } from '../run/schema.js';
+import { judge } from '../check/expectations.js';
+import { evaluateMetric } from '../check/metric.js';
+import { readThpSettings } from '../probe/thp.js';
+import { openSystemSession, type SystemSession } from '../system/session.js';
+import { installRestoreGuards } from '../system/guard.js';
+import { askConsent } from '../system/consent.js';
+import type { ExperimentDefinition, ParamValue, Params, VariantSpec } from './experiment.js';
+import type { RunObserver } from './events.js';
+import { resolveParams, variantParams } from './params.js';
+import { describeLab, type LabMachine } from './machine.js';
+import { planVariant, type VariantPlan } from './plan.js';
+import { observeChild } from './observe.js';
+import { DEFAULT_INTERVAL_MS } from './sampler.js';
+import { rsslabVersion } from './version.js';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface RunOptions {
+  /** variant ids; default: the experiment's default variants */
+  variants?: string[];
+  /** run every variant */
+  allVariants?: boolean;
+  repeat?: number;
+  quick?: boolean;
+  params?: Record<string, ParamValue>;
+  /** consent to change machine-wide knobs (tests and CI pass it; a terminal may be asked instead) */
+  tuneSystem?: boolean;
+  /** may ask on a terminal when tuneSystem is false */
+  interactive?: boolean;
+  intervalMs?: number;
+  /** per-child timeout override */
+  timeoutMs?: number;
+  /** how long to wait for another rsslab run's system lock */
+  lockWaitMs?: number;
+  observer?: RunObserver;
+  command?: string[];
+}
+
+function childScript(): string {
+  const file = join(packageRoot(), 'dist', 'src', 'lab', 'child.js');
+  if (!existsSync(file)) throw new UsageError(`the compiled child ${file} is missing: run \`npm run build\` (or \`npm ci\`) first`);
+  return file;
+}
+
+export async function loadDefinition(id: string): Promise<ExperimentDefinition<Params>> {
+  if (!isExperimentId(id)) throw new UsageError(`unknown experiment "${id}"; the experiments are: ${EXPERIMENT_IDS.join(', ')} (see \`rsslab list\`)`);
+  return loadExperiment(id);
+}
+
+export function selectVariants(def: ExperimentDefinition<Params>, ids: string[] | undefined, all: boolean): Array<VariantSpec<Params>> {
+  if (all) return def.variants;
+  if (!ids || ids.length === 0) {
+    const defaults = def.variants.filter((v) => v.default);
+    return defaults.length ? defaults : def.variants;
+  }
+  return ids.map((id) => {
+    const v = def.variants.find((x) => x.id === id);
+    if (!v) throw new UsageError(`experiment ${def.id} has no variant "${id}"; its variants are: ${def.variants.map((x) => x.id).join(', ')}`);
+    return v;
+  });
+}
+
+function emptyVariantRun(v: VariantSpec<Params>, repeat: number, plan: VariantPlan, status: VariantRun['status']): VariantRun {
+  return {
+    variant: v.id,
+    label: v.label,
+    description: v.description,
+    repeat,
+    status,
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    settings: {
+      thp: readThpSettings(),
+      knobs: [],
+      env: plan.env,
+      nodeArgs: v.nodeArgs ?? [],
+      thpDisable: v.thpDisable ?? false,
+      allocator: null,
+      cgroup: null,
+      skippedSettings: plan.skippedSettings,
+    },
+    marks: [],
+    samples: [],
+    reports: [],
+    pageMaps: [],
+    sampler: null,
+    expectations: [],
+    metrics: {},
+  };
+}
+
+export async function runExperiment(id: string, opts: RunOptions = {}): Promise<Run> {
+  const def = await loadDefinition(id);
+  const repeat = opts.repeat ?? 1;
+  if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat must be a whole number ≥ 1, got ${repeat}`);
+  const intervalMs = opts.intervalMs ?? def.sampling?.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const userParams = opts.params ?? {};
+  const params = resolveParams(def, { quick: opts.quick ?? false, overrides: userParams });
+  const variants = selectVariants(def, opts.variants, opts.allVariants ?? false);
+  const emit = opts.observer ?? (() => {});
+  const started = Date.now();
+  const lab: LabMachine = await describeLab();
+  const systemLog: string[] = [];
+  const note = (message: string): void => {
+    systemLog.push(message);
+    emit({ type: 'notice', message });
+  };
+
+  const plans = variants.map((v) => planVariant(def, v, variantParams(params, v.params, userParams), lab));
+  const skipped: Run['skipped'] = [];
+
+  // Consent, once per experiment, for every change any variant (and the speed-up) would make.
+  const wantsKnobs = plans.some((p) => !p.skip && Object.keys(p.knobs).length > 0) || (def.speedUp && lab.tune.ok);
+  const wantsCgroup = plans.some((p) => !p.skip && p.cgroupLimitBytes !== null);
+  let consent = { granted: false, reason: 'nothing to change' };
+  if ((wantsKnobs && lab.tune.ok) || (wantsCgroup && lab.cgroup.canCreate)) {
+    consent =
+      opts.interactive === false && !opts.tuneSystem
+        ? { granted: false, reason: 'no --tune-system' }
+        : await askConsent({ tuneSystem: opts.tuneSystem ?? false, changes: describeChanges(def, plans, lab) });
+  }
+
+  let session: SystemSession | null = null;
+  let uninstall: (() => void) | null = null;
+  const canChange = consent.granted;
+  if (canChange && (wantsKnobs || wantsCgroup)) {
+    session = await openSystemSession({ lockWaitMs: opts.lockWaitMs ?? 15 * 60_000, log: note });
+    uninstall = installRestoreGuards(session);
+  }
+
+  const speedUpApplied = Boolean(def.speedUp && session && lab.tune.ok);
+  if (def.speedUp && !speedUpApplied) {
+    const why = !lab.tune.ok ? lab.tune.reason : consent.reason || 'no consent (--tune-system)';
+    note(`${def.id}: khugepaged is not sped up (${why}); ${def.speedUp.withoutIt(lab.knobValues)}`);
+  }
+
+  emit({ type: 'experiment-start', experimentId: def.id, title: def.title, variants: variants.map((v) => v.id), repeat });
+  const results: VariantRun[] = [];
+  try {
+    for (const plan of plans) {
+      const v = plan.variant;
+      let skipReason = plan.skip;
+      if (!skipReason && Object.keys(plan.knobs).length > 0 && !session) skipReason = `needs kernel knobs changed (${Object.entries(plan.knobs).map(([k, x]) => `${k}=${x}`).join(', ')}): ${lab.tune.ok ? consent.reason || 'no consent' : lab.tune.reason}`;
+      if (!skipReason && plan.cgroupLimitBytes !== null && !session) skipReason = `needs a memory cgroup: ${lab.cgroup.canCreate ? consent.reason || 'no consent' : lab.cgroup.reason}`;
+      if (skipReason) {
+        skipped.push({ variant: v.id, reason: skipReason });
+        emit({ type: 'variant-skipped', experimentId: def.id, variant: v.id, reason: skipReason });
+        continue;
+      }
+      for (let r = 0; r < repeat; r++) {
+        const result = await runVariant(def, plan, r, { session, speedUpApplied, intervalMs, opts, emit, note });
+        results.push(result);
+        emit({ type: 'variant-end', experimentId: def.id, result });
+      }
+    }
+  } finally {
+    if (session) {
+      try {
+        session.close();
+      } finally {
+        uninstall?.();
+      }
+    }
+  }
+
+  const run: Run = {
+    schema: RUN_SCHEMA,
+    schemaVersion: RUN_SCHEMA_VERSION,
+    rsslabVersion: rsslabVersion(),
+    kind: 'experiment',
+    experiment: {
+      id: def.id,
+      title: def.title,
+      seed: def.seed,
+      summary: def.summary,
+      story: def.story,
+      params,
+      profile: opts.quick ? 'quick' : 'default',
+      headline: def.headline,
+      series: def.series,
+    },
+    machine: lab.machine,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    command: opts.command ?? process.argv.slice(1),
+    variants: results,
+    skipped,
+    systemLog,
+  };
+  emit({ type: 'experiment-end', run });
+  return run;
+}
+
+function describeChanges(def: ExperimentDefinition<Params>, plans: VariantPlan[], lab: LabMachine): string[] {
+  const out: string[] = [];
+  if (def.speedUp && lab.tune.ok) {
+    for (const [k, v] of Object.entries(def.speedUp.knobs)) out.push(`${k}: ${lab.knobValues[k] ?? '?'} -> ${v} (to see khugepaged's effect in seconds)`);
+  }
+  for (const p of plans) {
+    if (p.skip) continue;
+    for (const [k, v] of Object.entries(p.knobs)) out.push(`${k}: ${lab.knobValues[k] ?? '?'} -> ${v} (variant ${p.variant.id})`);
+    if (p.cgroupLimitBytes !== null) out.push(`a memory cgroup limited to ${p.cgroupLimitBytes} bytes (variant ${p.variant.id})`);
+  }
+  return out;
+}
+
+interface VariantContext {
+  session: SystemSession | null;
+  speedUpApplied: boolean;
+  intervalMs: number;
+  opts: RunOptions;
+  emit: RunObserver;
+  note: (m: string) => void;
+}
+
+async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, repeat: number, c: VariantContext): Promise<VariantRun> {
+  const v = plan.variant;
+  const out = emptyVariantRun(v, repeat, plan, 'ok');
+  c.emit({ type: 'variant-start', experimentId: def.id, variant: v.id, label: v.label, repeat });
+  const knobs: KnobChange[] = [];
+  let cgroup: ReturnType<SystemSession['createCgroup']> | null = null;
+  try {
+    if (c.session) {
+      const wanted = { ...(c.speedUpApplied ? def.speedUp?.knobs : {}), ...plan.knobs };
+      knobs.push(...c.session.apply(wanted));
+      if (plan.cgroupLimitBytes !== null) cgroup = c.session.createCgroup(plan.cgroupLimitBytes);
+    }
+    out.settings.thp = readThpSettings();
+    out.settings.knobs = knobs;
+    if (cgroup) out.settings.cgroup = { version: cgroup.version, path: cgroup.path, limitBytes: cgroup.limitBytes };
+
+    const sampling = def.sampling ?? {};
+    const timeoutMs = c.opts.timeoutMs ?? def.timeoutMs?.(plan.params) ?? 120_000;
+    const obs = await observeChild({
+      childScript: childScript(),
+      experimentId: def.id,
+      variantId: v.id,
+      variantLabel: v.label,
+      params: plan.params,
+      thpDisable: v.thpDisable ?? false,
+      env: plan.env,
+      nodeArgs: v.nodeArgs ?? [],
+      intervalMs: c.intervalMs,
+      timeoutMs,
+      thpCounters: sampling.thp ?? false,
+      memFree: sampling.memFree ?? false,
+      pageMaps: sampling.pageMaps ? { everyMs: sampling.pageMaps.everyMs, maxRegionBytes: sampling.pageMaps.maxRegionBytes ?? 1 << 30 } : null,
+      beforeStart: cgroup ? (pid) => cgroup!.addProcess(pid) : undefined,
+      cgroupPath: cgroup?.path ?? null,
+      onPhase: (mark, rssBytes) => c.emit({ type: 'phase', experimentId: def.id, variant: v.id, phase: mark.phase, label: mark.label, tMs: mark.tMs, rssBytes }),
+      onSample: (s) => c.emit({ type: 'sample', experimentId: def.id, variant: v.id, tMs: s.tMs, rssBytes: s.rssBytes }),
+      onLog: (m) => c.note(`${def.id}/${v.id}: ${m}`),
+    });
+    Object.assign(out, { marks: obs.marks, samples: obs.samples, reports: obs.reports, pageMaps: obs.pageMaps, sampler: obs.sampler, durationMs: obs.durationMs });
+    out.settings.allocator = obs.allocator;
+    if (obs.failure) {
+      out.status = 'failed';
+      out.failure = obs.failure;
+    }
+  } catch (e) {
+    out.status = 'failed';
+    out.failure = { reason: (e as Error).message, exitCode: null, signal: null, stderrTail: '', timedOut: false };
+  } finally {
+    // Each variant starts from the machine's own settings: undo this one's before the next.
+    if (c.session) c.session.restore();
+  }
+
+  const derived = def.metrics ? def.metrics({ samples: out.samples, marks: out.marks, reports: out.reports }, plan.params, v) : {};
+  out.metrics = { ...derived };
+  for (const h of def.headline) {
+    if (!h.metric.startsWith('metric.')) out.metrics[h.metric] = evaluateMetric(out, h.metric);
+  }
+  const unmet: Record<string, string> = {};
+  if (!c.speedUpApplied) unmet.speedUp = 'khugepaged ran at the machine’s own pace (no --tune-system or not root)';
+  out.expectations = out.status === 'ok' ? judge(out, def.expectations(v, plan.params), unmet) : [];
+  return out;
+}

@@ -1,0 +1,93 @@
+// Reading a Run validates it and names the first bad field, so a corrupt, truncated or
+// future-version file gets a message a user can act on instead of a crash deep in a renderer.
+import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type Run } from './schema.js';
+
+export class RunFormatError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = 'RunFormatError';
+  }
+}
+
+type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'number|null' | 'string|null';
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function check(obj: Record<string, unknown>, path: string, fields: Record<string, Kind>): void {
+  for (const [name, kind] of Object.entries(fields)) {
+    const v = obj[name];
+    const k = kindOf(v);
+    const ok = kind.split('|').includes(k);
+    if (!ok) {
+      const where = `${path}.${name}`;
+      throw new RunFormatError(`${where}: expected ${kind.replace('|', ' or ')}, found ${v === undefined ? 'nothing' : k}`, where);
+    }
+  }
+}
+
+function asObject(v: unknown, path: string): Record<string, unknown> {
+  if (kindOf(v) !== 'object') throw new RunFormatError(`${path}: expected an object, found ${kindOf(v)}`, path);
+  return v as Record<string, unknown>;
+}
+
+/** Validate parsed JSON as a Run; throws RunFormatError naming the first bad field. */
+export function validateRun(json: unknown): Run {
+  const run = asObject(json, 'run');
+  if (run.schema !== RUN_SCHEMA) {
+    throw new RunFormatError(`run.schema: expected "${RUN_SCHEMA}", found ${JSON.stringify(run.schema)} — this is not an rsslab Run file`, 'run.schema');
+  }
+  if (run.schemaVersion !== RUN_SCHEMA_VERSION) {
+    throw new RunFormatError(
+      `run.schemaVersion: this rsslab reads version ${RUN_SCHEMA_VERSION}, the file is version ${JSON.stringify(run.schemaVersion)} — use the rsslab version that wrote it (rsslabVersion ${JSON.stringify(run.rsslabVersion)})`,
+      'run.schemaVersion',
+    );
+  }
+  check(run, 'run', { rsslabVersion: 'string', kind: 'string', experiment: 'object', machine: 'object', startedAt: 'string', durationMs: 'number', variants: 'array', skipped: 'array', systemLog: 'array', command: 'array' });
+  const exp = asObject(run.experiment, 'run.experiment');
+  check(exp, 'run.experiment', { id: 'string', title: 'string', summary: 'string', story: 'array', params: 'object', profile: 'string', headline: 'array', series: 'array' });
+  const machine = asObject(run.machine, 'run.machine');
+  check(machine, 'run.machine', { kernel: 'string', pageSize: 'number', hugePageSize: 'number', root: 'boolean', thp: 'object', cgroup: 'object', features: 'object', allocators: 'array' });
+  (run.variants as unknown[]).forEach((v, i) => {
+    const path = `run.variants[${i}]`;
+    const vr = asObject(v, path);
+    check(vr, path, { variant: 'string', label: 'string', repeat: 'number', status: 'string', settings: 'object', marks: 'array', samples: 'array', reports: 'array', pageMaps: 'array', expectations: 'array', metrics: 'object' });
+    if (!['ok', 'failed', 'skipped'].includes(vr.status as string)) {
+      throw new RunFormatError(`${path}.status: expected ok, failed or skipped, found ${JSON.stringify(vr.status)}`, `${path}.status`);
+    }
+    (vr.marks as unknown[]).forEach((m, j) => check(asObject(m, `${path}.marks[${j}]`), `${path}.marks[${j}]`, { tMs: 'number', phase: 'string', label: 'string' }));
+    (vr.samples as unknown[]).forEach((s, j) => {
+      const sp = `${path}.samples[${j}]`;
+      const so = asObject(s, sp);
+      check(so, sp, { tMs: 'number', rssBytes: 'number', regions: 'object' });
+    });
+    (vr.reports as unknown[]).forEach((r, j) => check(asObject(r, `${path}.reports[${j}]`), `${path}.reports[${j}]`, { tMs: 'number', phase: 'string', values: 'object' }));
+    (vr.pageMaps as unknown[]).forEach((p, j) =>
+      check(asObject(p, `${path}.pageMaps[${j}]`), `${path}.pageMaps[${j}]`, { tMs: 'number', region: 'string', pageSize: 'number', pages: 'string' }),
+    );
+  });
+  return json as Run;
+}
+
+/** Parse and validate the text of a Run file; `source` names the file in messages. */
+export function parseRun(text: string, source: string): Run {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new RunFormatError(`${source}: not valid JSON (${why}) — the file is corrupt or was cut short; run the experiment again to get a new one`, 'run');
+  }
+  try {
+    return validateRun(json);
+  } catch (e) {
+    if (e instanceof RunFormatError) throw new RunFormatError(`${source}: ${e.message}`, e.field);
+    throw e;
+  }
+}
