@@ -1,0 +1,60 @@
+// `rsslab report <paths…> [--out DIR] [--format html,md,csv]`: redraw saved Runs. Prints the
+// terminal summary, writes the chosen files, says where they are. Exit codes: 0 reports written,
+// 1 the reports could not be written, 2 the input was unusable (missing, corrupt, not a Run).
+import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { loadRuns, RunLoadError } from './load.js';
+import { renderTerminalSummary } from './terminal.js';
+import { parseFormats, REPORT_FORMATS, writeReports, type ReportFormat } from './write.js';
+
+export interface ReportCommandOptions {
+  /** output folder; default: the folder given, or the folder of the first file */
+  out?: string;
+  /** "html,md,csv" or a list; default all */
+  formats?: string | ReportFormat[];
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream;
+}
+
+async function defaultOut(first: string): Promise<string> {
+  try {
+    return (await stat(first)).isDirectory() ? first : dirname(first);
+  } catch {
+    return dirname(first);
+  }
+}
+
+export async function reportCommand(paths: string[], opts: ReportCommandOptions = {}): Promise<number> {
+  const out = opts.stdout ?? process.stdout;
+  const err = opts.stderr ?? process.stderr;
+  let formats: ReportFormat[];
+  try {
+    formats = typeof opts.formats === 'string' ? parseFormats(opts.formats) : (opts.formats ?? [...REPORT_FORMATS]);
+  } catch (e) {
+    err.write(`rsslab report: ${(e as Error).message}\n`);
+    return 2;
+  }
+  let loaded;
+  try {
+    loaded = await loadRuns(paths);
+  } catch (e) {
+    if (e instanceof RunLoadError) {
+      err.write(`rsslab report: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const runs = loaded.runs.map((l) => l.run);
+  const color = out.isTTY === true && process.env.CI !== 'true';
+  out.write(renderTerminalSummary(runs, { color }));
+  const outDir = opts.out ?? (await defaultOut(paths[0]!));
+  try {
+    const written = await writeReports(runs, outDir, { formats });
+    out.write(`\nReports from ${runs.length} run${runs.length === 1 ? '' : 's'}:\n${written.map((w) => `  ${w}`).join('\n')}\n`);
+    if (loaded.ignored.length) out.write(`(not Runs, left out: ${loaded.ignored.join(', ')})\n`);
+    return 0;
+  } catch (e) {
+    err.write(`rsslab report: cannot write reports to ${outDir}: ${(e as Error).message} — choose another folder with --out\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,181 @@
+// The charts of the HTML report as plain JSON specs (ECharts options without functions): the page's
+// small client script (html-client.ts) adds the formatters and the series toggles. Built from the
+// Run alone; every number on an axis is seconds or MiB.
+import type { Run, VariantRun } from '../run/schema.js';
+import { pageGrids, type PageGrid } from './pagemap-grid.js';
+import { discoverSeries, seriesPoints, variantRunName, type SeriesPoint } from './series.js';
+import { bytesToMiB, formatBytes } from './units.js';
+
+/** Okabe–Ito, colour-blind safe and readable on a projector (yellow left out: invisible on white). */
+export const VARIANT_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#7F3C8D', '#444444', '#B8860B', '#1B9E77'];
+
+export const PAGE_STATE_STYLE: Record<string, { label: string; color: string }> = {
+  r: { label: 'resident (small page)', color: '#0072B2' },
+  H: { label: 'resident in a huge page', color: '#D55E00' },
+  L: { label: 'lazily freed (MADV_FREE)', color: '#E69F00' },
+  s: { label: 'swapped', color: '#7F3C8D' },
+};
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json | undefined };
+
+export interface LinesChart {
+  id: string;
+  kind: 'lines';
+  title: string;
+  option: { [k: string]: Json };
+  /** every series with the toggle it belongs to; the client shows those whose kind is checked */
+  series: Array<{ kind: string; option: { [k: string]: Json } }>;
+  kinds: Array<{ kind: string; label: string; on: boolean }>;
+}
+
+export interface LayersChart {
+  id: string;
+  kind: 'layers';
+  title: string;
+  option: { [k: string]: Json };
+}
+
+export interface PageMapChart {
+  id: string;
+  kind: 'pagemap';
+  title: string;
+  grid: PageGrid;
+  states: Record<string, { label: string; color: string }>;
+}
+
+export type ChartSpec = LinesChart | LayersChart | PageMapChart;
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** Keep the shape of a long series in at most ~maxPoints points: each bucket's minimum and maximum, in time order. */
+export function decimate(points: SeriesPoint[], maxPoints: number): SeriesPoint[] {
+  if (points.length <= maxPoints) return points;
+  const buckets = Math.max(1, Math.floor(maxPoints / 2));
+  const size = points.length / buckets;
+  const out: SeriesPoint[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const slice = points.slice(Math.floor(b * size), Math.floor((b + 1) * size));
+    if (slice.length === 0) continue;
+    let lo = slice[0]!;
+    let hi = slice[0]!;
+    for (const p of slice) {
+      if (p.value < lo.value) lo = p;
+      if (p.value > hi.value) hi = p;
+    }
+    if (lo === hi) out.push(lo);
+    else out.push(...(lo.tMs <= hi.tMs ? [lo, hi] : [hi, lo]));
+  }
+  const last = points[points.length - 1]!;
+  if (out[out.length - 1] !== last) out.push(last);
+  return out;
+}
+
+function xyData(points: SeriesPoint[]): Json[] {
+  return decimate(points, 3000).map((p) => [round3(p.tMs / 1000), round3(bytesToMiB(p.value))]);
+}
+
+function baseAxes(yName: string): { [k: string]: Json } {
+  return {
+    xAxis: { type: 'value', name: 'seconds', nameLocation: 'middle', nameGap: 30, min: 0, axisLabel: { fontSize: 14 }, nameTextStyle: { fontSize: 14 } },
+    yAxis: { type: 'value', name: yName, min: 0, axisLabel: { fontSize: 14 }, nameTextStyle: { fontSize: 14 } },
+    grid: { left: 70, right: 30, top: 56, bottom: 56 },
+    tooltip: { trigger: 'axis' },
+    animation: false,
+  };
+}
+
+const DASHES = ['dashed', 'dotted', [8, 3, 2, 3], [2, 6], [12, 4]];
+
+/** RSS of every variant on one chart, phase marks as labelled vertical lines, the other series as toggles. */
+export function rssChart(run: Run, id: string): LinesChart {
+  const variants = run.variants.filter((v) => v.samples.length > 0 || v.reports.length > 0);
+  const extra = discoverSeries(variants, run.experiment.series).filter((s) => s.unit === 'bytes' && !s.name.startsWith('layer.'));
+  const preferred = new Set(run.experiment.series);
+  const labelledMarks: Array<{ phase: string; tMs: number }> = [];
+  const tMax = Math.max(1, ...variants.flatMap((v) => v.samples.map((s) => s.tMs)));
+  const series: LinesChart['series'] = [];
+  variants.forEach((v, i) => {
+    const name = variantRunName(v, run.variants);
+    const color = VARIANT_COLORS[i % VARIANT_COLORS.length]!;
+    // label each phase once: variants of one experiment pass the same phases at nearly the same time
+    const marks = v.marks.map((m) => {
+      const near = labelledMarks.some((l) => l.phase === m.phase && Math.abs(l.tMs - m.tMs) < tMax * 0.04);
+      if (!near) labelledMarks.push({ phase: m.phase, tMs: m.tMs });
+      return { xAxis: round3(m.tMs / 1000), name: m.label || m.phase, label: { show: !near, formatter: m.phase, fontSize: 13, color } };
+    });
+    series.push({
+      kind: 'rss',
+      option: {
+        name,
+        type: 'line',
+        showSymbol: false,
+        color,
+        lineStyle: { width: 3 },
+        data: xyData(seriesPoints(v, 'rss')),
+        markLine: { symbol: ['none', 'none'], silent: true, lineStyle: { type: 'dashed', width: 1, color, opacity: 0.7 }, label: { position: 'insideEndTop' }, data: marks },
+      },
+    });
+    extra.forEach((s, k) => {
+      const points = seriesPoints(v, s.name);
+      if (points.length === 0) return;
+      series.push({
+        kind: s.name,
+        option: { name, type: 'line', showSymbol: points.length < 30, symbolSize: 5, color, lineStyle: { width: 2, type: DASHES[k % DASHES.length] as Json }, data: xyData(points), step: s.source === 'report' ? 'end' : false },
+      });
+    });
+  });
+  return {
+    id,
+    kind: 'lines',
+    title: 'RSS over time',
+    option: {
+      ...baseAxes('MiB'),
+      legend: { type: 'scroll', top: 8, textStyle: { fontSize: 15 }, data: variants.map((v) => variantRunName(v, run.variants)) },
+    },
+    series,
+    kinds: [{ kind: 'rss', label: 'RSS (process)', on: true }, ...extra.map((s) => ({ kind: s.name, label: s.label, on: preferred.has(s.name) }))],
+  };
+}
+
+/** Order of the fragmentation layers, bottom to top: what is live, what the allocator holds, what it retains, what went back. */
+const LAYER_ORDER = ['live', 'free', 'held', 'frag', 'retained', 'dirty', 'idle', 'released'];
+
+function layerRank(name: string): number {
+  const i = LAYER_ORDER.findIndex((k) => name.toLowerCase().includes(k));
+  return i < 0 ? LAYER_ORDER.length : i;
+}
+
+/** A stacked area of the layer.* values a variant reported, with its RSS drawn over them. */
+export function layersChart(run: Run, v: VariantRun, id: string): LayersChart | null {
+  const names = [...new Set(v.reports.flatMap((r) => Object.keys(r.values).filter((k) => k.startsWith('layer.'))))];
+  if (names.length === 0) return null;
+  names.sort((a, b) => layerRank(a) - layerRank(b) || a.localeCompare(b));
+  const rows = v.reports.filter((r) => names.some((n) => typeof r.values[n] === 'number'));
+  const series: Json[] = names.map((n, i) => ({
+    name: n.slice('layer.'.length),
+    type: 'line',
+    stack: 'layers',
+    areaStyle: { opacity: 0.85 },
+    showSymbol: false,
+    lineStyle: { width: 1 },
+    color: VARIANT_COLORS[i % VARIANT_COLORS.length]!,
+    data: rows.map((r) => [round3(r.tMs / 1000), round3(bytesToMiB(r.values[n] ?? 0))]),
+  }));
+  series.push({ name: 'RSS', type: 'line', showSymbol: false, color: '#000000', lineStyle: { width: 2, type: 'dashed' }, data: xyData(seriesPoints(v, 'rss')) });
+  return {
+    id,
+    kind: 'layers',
+    title: `Where the RSS is — ${variantRunName(v, run.variants)}`,
+    option: { ...baseAxes('MiB'), legend: { top: 8, textStyle: { fontSize: 14 } }, series },
+  };
+}
+
+export function pageMapCharts(run: Run, v: VariantRun, idPrefix: string): PageMapChart[] {
+  return pageGrids(v.pageMaps).map((grid, i) => ({
+    id: `${idPrefix}-${i}`,
+    kind: 'pagemap',
+    title: `Pages of region "${grid.region}" over time — ${variantRunName(v, run.variants)} (${formatBytes(grid.pages * grid.pageSize)}, ${grid.pagesPerCell} page${grid.pagesPerCell > 1 ? 's' : ''} per row, from ${grid.source})`,
+    grid,
+    states: PAGE_STATE_STYLE,
+  }));
+}

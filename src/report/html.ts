@@ -1,0 +1,191 @@
+// One self-contained HTML file for a set of Runs: works offline (ECharts inlined, no network),
+// readable on a projector, and explains itself in a screenshot: the chart, the story beside it,
+// the machine and each variant's settings under it. Everything from the Run is data: it reaches
+// the page escaped (text) or inside a JSON block whose "<" are escaped (charts).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Run, VariantRun } from '../run/schema.js';
+import { CLIENT_SCRIPT } from './html-client.js';
+import { layersChart, pageMapCharts, rssChart, type ChartSpec, type LinesChart } from './html-charts.js';
+import { REPORT_CSS } from './html-style.js';
+import { variantRunName } from './series.js';
+import { countExpectations, describeComparison, formatCounts, formatHeadline, statusMark } from './summary.js';
+import { formatBytes, formatMs } from './units.js';
+
+/** Escape text for HTML content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** JSON safe inside <script>: no "</script>", no "<!--", no line separators that end a JS string. */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+let echartsSource: string | null = null;
+
+/** ECharts' own minified build, read from the installed package at render time (never a CDN). */
+function echartsScript(): string {
+  if (echartsSource === null) {
+    const require = createRequire(import.meta.url);
+    echartsSource = readFileSync(require.resolve('echarts/dist/echarts.min.js'), 'utf8').replace(/<\/script/gi, '<\\/script');
+  }
+  return echartsSource;
+}
+
+const e = escapeHtml;
+
+function table(head: string[], rows: string[][], cls = ''): string {
+  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function machineTable(run: Run): string {
+  const m = run.machine;
+  const t = m.thp;
+  const rows: Array<[string, string]> = [
+    ['host', `${m.hostname} (${m.arch}, ${m.cpus} CPUs, ${formatBytes(m.memTotalBytes)})`],
+    ['kernel', `Linux ${m.kernel}${m.root ? ', run as root' : ', not root'}`],
+    ['THP', `enabled=${t.enabled ?? '?'}, defrag=${t.defrag ?? '?'}`],
+    ['khugepaged', `scan_sleep_millisecs=${t.scanSleepMs ?? '?'}, pages_to_scan=${t.pagesToScan ?? '?'}, max_ptes_none=${t.maxPtesNone ?? '?'}`],
+    ['pages', `${formatBytes(m.pageSize)} pages, ${formatBytes(m.hugePageSize)} huge pages`],
+    ['memory cgroup', m.cgroup.version ? `v${m.cgroup.version} at ${m.cgroup.memoryControllerPath ?? '?'}${m.cgroup.writable ? '' : ' (not writable)'}` : 'none usable'],
+    ['kernel features', Object.entries(m.features).map(([k, v]) => `${k} ${v ? '✓' : '✗'}`).join(', ')],
+    ['allocators', m.allocators.map((a) => `${a.name}${a.version ? ` ${a.version}` : ''}${a.library ? ` (${a.library})` : ''}`).join(', ') || 'glibc only'],
+    ['Node', m.node],
+    ['rsslab', `${run.rsslabVersion}, ${run.command.join(' ')}`],
+  ];
+  return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>`;
+}
+
+function settingsCell(v: VariantRun): string {
+  const s = v.settings;
+  const parts: string[] = [];
+  const env = Object.entries(s.env);
+  if (env.length) parts.push(`env: ${env.map(([k, val]) => `${k}=${val}`).join(' ')}`);
+  if (s.nodeArgs.length) parts.push(`node ${s.nodeArgs.join(' ')}`);
+  if (s.knobs.length) parts.push(`knobs: ${s.knobs.map((k) => `${k.path.split('/').pop()} ${k.from}→${k.to}`).join(', ')}`);
+  if (s.thpDisable) parts.push('prctl(PR_SET_THP_DISABLE)');
+  for (const k of s.skippedSettings) parts.push(`not applied: ${k.what} (${k.reason})`);
+  return e(parts.join('; ') || 'defaults');
+}
+
+function variantsTable(run: Run): string {
+  const rows = run.variants.map((v) => {
+    const s = v.settings;
+    const alloc = s.allocator ? `${s.allocator.name}${s.allocator.version ? ` ${s.allocator.version}` : ''}` : 'unknown';
+    const thp = `${s.thp.enabled ?? '?'}/${s.thp.defrag ?? '?'}, sleep ${s.thp.scanSleepMs ?? '?'} ms, ${s.thp.pagesToScan ?? '?'} pages, max_ptes_none ${s.thp.maxPtesNone ?? '?'}`;
+    const status = v.status === 'ok' ? 'ok' : `${v.status}${v.failure ? `: ${v.failure.reason}` : ''}`;
+    return [
+      `<strong>${e(variantRunName(v, run.variants))}</strong><div class="muted">${e(v.description)}</div>`,
+      e(status),
+      e(alloc),
+      settingsCell(v),
+      e(s.cgroup ? `v${s.cgroup.version}, limit ${formatBytes(s.cgroup.limitBytes)}` : '—'),
+      e(thp),
+      e(formatMs(v.durationMs)),
+    ];
+  });
+  return table(['variant', 'status', 'allocator (detected)', 'settings', 'cgroup', 'THP in force', 'duration'], rows);
+}
+
+function headlineTable(run: Run): string {
+  const head = ['variant', ...run.experiment.headline.map((h) => h.label), 'expectations'];
+  const rows = run.variants.map((v) => [
+    e(variantRunName(v, run.variants)),
+    ...run.experiment.headline.map((h) => e(formatHeadline(v, h.metric))),
+    e(formatCounts(countExpectations(v.expectations))),
+  ]);
+  return table(head, rows, 'headline');
+}
+
+function expectationsTable(run: Run): string {
+  const rows = run.variants.flatMap((v) =>
+    v.expectations.map((x) => [
+      `<span class="status-${x.status}">${e(statusMark(x.status))} ${e(x.status)}</span>`,
+      e(variantRunName(v, run.variants)),
+      e(x.text),
+      `<code>${e(x.status === 'skipped' ? `${x.left} ${x.op} ${String(x.right)}` : describeComparison(x))}</code>`,
+      e(x.reason ?? ''),
+    ]),
+  );
+  if (rows.length === 0) return '<p class="muted">No expectations recorded.</p>';
+  return table(['status', 'variant', 'expectation', 'measured', 'note'], rows, 'expectations');
+}
+
+function problemsList(run: Run): string {
+  const items: string[] = [];
+  for (const s of run.skipped) items.push(`<li><strong>${e(s.variant)}</strong> skipped: ${e(s.reason)}</li>`);
+  for (const v of run.variants) {
+    if (v.status !== 'ok') {
+      const tail = v.failure?.stderrTail.trim();
+      items.push(
+        `<li><strong>${e(variantRunName(v, run.variants))}</strong> ${e(v.status)}: ${e(v.failure?.reason ?? 'no reason recorded')}${tail ? `<pre>${e(tail)}</pre>` : ''}</li>`,
+      );
+    }
+  }
+  return items.length ? `<h3>Skipped and failed</h3><ul class="problems">${items.join('')}</ul>` : '';
+}
+
+function storyAside(run: Run): string {
+  const steps = run.experiment.story.map((s) => `<li><strong>${e(s.title)}</strong> <span class="phase">${e(s.phase)}</span><p>${e(s.text)}</p></li>`);
+  return `<aside class="story"><p class="summary">${e(run.experiment.summary)}</p><ol>${steps.join('')}</ol></aside>`;
+}
+
+function toggles(chart: LinesChart): string {
+  if (chart.kinds.length <= 1) return '';
+  const boxes = chart.kinds.map(
+    (k) => `<label><input type="checkbox" data-chart="${e(chart.id)}" data-kind="${e(k.kind)}"${k.on ? ' checked' : ''}> ${e(k.label)}</label>`,
+  );
+  return `<div class="toggles"><span class="muted">show:</span> ${boxes.join(' ')}</div>`;
+}
+
+function chartDiv(spec: ChartSpec, cls: string): string {
+  return `<figure class="chart-box"><figcaption>${e(spec.title)}</figcaption><div id="${e(spec.id)}" class="chart ${cls}" data-chart-kind="${spec.kind}"></div></figure>`;
+}
+
+function runSection(run: Run, index: number, charts: ChartSpec[]): string {
+  const x = run.experiment;
+  const prefix = `r${index}`;
+  const main = rssChart(run, `${prefix}-rss`);
+  charts.push(main);
+  const layers = run.variants.map((v, i) => layersChart(run, v, `${prefix}-layers-${i}`)).filter((c): c is NonNullable<typeof c> => c !== null);
+  const pageMaps = run.variants.flatMap((v, i) => pageMapCharts(run, v, `${prefix}-pages-${i}`));
+  charts.push(...layers, ...pageMaps);
+  const params = Object.entries(x.params).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+  return `<section class="run" id="${e(prefix)}">
+<h2>${e(x.title)} <span class="muted">${e(x.id)}${x.seed ? ` · ${e(x.seed)}` : ''} · ${e(x.profile)} profile · ${e(run.startedAt)}</span></h2>
+<p class="machine-line">Linux ${e(run.machine.kernel)} · THP ${e(run.machine.thp.enabled ?? '?')} · khugepaged ${e(String(run.machine.thp.scanSleepMs ?? '?'))} ms / ${e(
+    String(run.machine.thp.pagesToScan ?? '?'),
+  )} pages · max_ptes_none ${e(String(run.machine.thp.maxPtesNone ?? '?'))} · params: ${e(params || 'none')}</p>
+<div class="chart-row"><div>${chartDiv(main, 'chart-main')}${toggles(main)}</div>${storyAside(run)}</div>
+${layers.length ? `<h3>Layers of RSS</h3><div class="grid-2">${layers.map((c) => chartDiv(c, 'chart-small')).join('')}</div>` : ''}
+${pageMaps.length ? `<h3>Page maps</h3><div class="grid-2">${pageMaps.map((c) => chartDiv(c, 'chart-small')).join('')}</div>` : ''}
+<h3>Headline figures</h3>${headlineTable(run)}
+<h3>Expectations</h3>${expectationsTable(run)}
+${problemsList(run)}
+<h3>Variants and their settings</h3>${variantsTable(run)}
+<h3>Machine</h3>${machineTable(run)}
+${run.systemLog.length ? `<details><summary>System changes and restores (${run.systemLog.length})</summary><ol>${run.systemLog.map((l) => `<li>${e(l)}</li>`).join('')}</ol></details>` : ''}
+</section>`;
+}
+
+/** The whole report page for a set of Runs (one section per Run), as one self-contained HTML string. */
+export function renderHtml(runs: Run[]): string {
+  const charts: ChartSpec[] = [];
+  const sections = runs.map((r, i) => runSection(r, i, charts));
+  const title = `rsslab — ${runs.map((r) => r.experiment.id).join(', ') || 'no runs'}`;
+  const nav =
+    runs.length > 1 ? `<nav>${runs.map((r, i) => `<a href="#r${i}">${e(r.experiment.title)}</a>`).join(' · ')}</nav>` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(title)}</title><style>${REPORT_CSS}</style></head>
+<body><header><h1>I freed it — why is my RSS still high?</h1><p class="muted">rsslab report · ${runs.length} run${runs.length === 1 ? '' : 's'} · generated ${e(new Date().toISOString())}</p>${nav}</header>
+${sections.join('\n')}
+<script type="application/json" id="rsslab-data">${jsonForScript({ charts })}</script>
+<script>${echartsScript()}</script>
+<script>${CLIENT_SCRIPT}</script>
+</body></html>
+`;
+}

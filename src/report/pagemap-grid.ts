@@ -1,0 +1,90 @@
+// A region's page maps over time, shrunk to a grid a chart can draw: at most `maxColumns` cells per
+// snapshot, each cell standing for a run of neighbouring pages. A 256 MiB region is 65536 pages;
+// 512 cells of 128 pages each still show khugepaged refilling it 2 MiB (one cell = 512 KiB) at a time.
+import { decodePages } from '../run/pagemap-codec.js';
+import type { PageMap } from '../run/schema.js';
+
+/** Page states by display priority when a cell's pages tie: huge > resident > lazily freed > swapped > absent. */
+export const PAGE_STATES = ['H', 'r', 'L', 's', '.'] as const;
+export type PageState = (typeof PAGE_STATES)[number];
+
+export interface PageGrid {
+  region: string;
+  pageSize: number;
+  /** pages in the largest snapshot */
+  pages: number;
+  /** pages per cell */
+  pagesPerCell: number;
+  source: PageMap['source'];
+  snapshots: Array<{ tMs: number; phase: string; cells: string }>;
+}
+
+/**
+ * The state most pages of the cell are in; ties go to the higher priority (H > r > L > s > .).
+ * Majority rather than "any": after the seed-004 partial MADV_DONTNEED one page in 512 stays
+ * resident, and a cell must read as empty then, not as resident.
+ */
+export function cellState(pages: string, from: number, to: number): PageState {
+  const counts: Record<string, number> = {};
+  for (let i = from; i < to; i++) {
+    const c = pages[i]!;
+    counts[c] = (counts[c] ?? 0) + 1;
+  }
+  let best: PageState = '.';
+  let bestCount = -1;
+  for (const state of PAGE_STATES) {
+    const n = counts[state] ?? 0;
+    if (n > bestCount) {
+      best = state;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+/** Shrink one decoded page string to `cells` cells of `perCell` pages (pages past the end count as absent). */
+export function shrinkPages(pages: string, perCell: number, cells: number): string {
+  let out = '';
+  for (let c = 0; c < cells; c++) {
+    const from = c * perCell;
+    const to = Math.min(pages.length, from + perCell);
+    out += from >= to ? '.' : cellState(pages, from, to);
+  }
+  return out;
+}
+
+/** Evenly thin a list to at most `max` items, keeping the first and the last. */
+export function thin<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  const out: T[] = [];
+  for (let i = 0; i < max; i++) out.push(items[Math.round((i * (items.length - 1)) / (max - 1))]!);
+  return out;
+}
+
+/** One grid per region named in the page maps, snapshots in time order. */
+export function pageGrids(pageMaps: PageMap[], maxColumns = 512, maxSnapshots = 240): PageGrid[] {
+  const byRegion = new Map<string, PageMap[]>();
+  for (const pm of pageMaps) {
+    const list = byRegion.get(pm.region) ?? [];
+    list.push(pm);
+    byRegion.set(pm.region, list);
+  }
+  const grids: PageGrid[] = [];
+  for (const [region, maps] of byRegion) {
+    const ordered = thin([...maps].sort((a, b) => a.tMs - b.tMs), maxSnapshots);
+    const decoded = ordered.map((pm) => ({ pm, pages: decodePages(pm.pages) }));
+    const pages = Math.max(...decoded.map((d) => d.pages.length));
+    if (pages === 0) continue;
+    const perCell = Math.ceil(pages / Math.min(maxColumns, pages));
+    const cells = Math.ceil(pages / perCell);
+    grids.push({
+      region,
+      pageSize: ordered[0]!.pageSize,
+      pages,
+      pagesPerCell: perCell,
+      source: ordered[0]!.source,
+      snapshots: decoded.map(({ pm, pages: p }) => ({ tMs: pm.tMs, phase: pm.phase, cells: shrinkPages(p, perCell, cells) })),
+    });
+  }
+  return grids;
+}

@@ -1,0 +1,65 @@
+// Writing reports: each file goes to a temporary name in the same folder, then is renamed over the
+// target, so a reader (a browser reloading, a CI step uploading) never sees half a file and an
+// interrupted write leaves the previous report intact.
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { Run } from '../run/schema.js';
+import { renderCsv } from './csv.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown } from './markdown.js';
+
+export const REPORT_FORMATS = ['html', 'md', 'csv'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export const REPORT_FILES: Record<ReportFormat, string> = { html: 'report.html', md: 'summary.md', csv: 'samples.csv' };
+
+/** Parse "html,md" into formats; throws naming the unknown one and the accepted ones. */
+export function parseFormats(list: string): ReportFormat[] {
+  const items = list
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)
+    .map((s) => (s === 'markdown' ? 'md' : s));
+  if (items.length === 0) throw new RangeError(`no report format given: use one or more of ${REPORT_FORMATS.join(', ')}`);
+  for (const f of items) {
+    if (!(REPORT_FORMATS as readonly string[]).includes(f)) throw new RangeError(`unknown report format "${f}": use ${REPORT_FORMATS.join(', ')}`);
+  }
+  return [...new Set(items)] as ReportFormat[];
+}
+
+/** The path of `name` inside `dir`; refuses names that would land outside it (../, absolute paths). */
+export function pathInside(dir: string, name: string): string {
+  const base = resolve(dir);
+  const target = resolve(base, name);
+  const rel = relative(base, target);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new RangeError(`refusing to write "${name}": it is not inside ${base}`);
+  return target;
+}
+
+/** Write `content` to dir/name atomically (temp file in the same folder, then rename). */
+export async function writeFileAtomic(dir: string, name: string, content: string): Promise<string> {
+  const target = pathInside(dir, name);
+  const temp = join(resolve(dir), `.${name.replace(/[/\\]/g, '_')}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  try {
+    await writeFile(temp, content, { encoding: 'utf8', mode: 0o644 });
+    await rename(temp, target);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw e;
+  }
+  return target;
+}
+
+export interface WriteOptions {
+  formats?: ReportFormat[];
+}
+
+/** Render and write the chosen formats (all by default) into outDir; returns the paths written. */
+export async function writeReports(runs: Run[], outDir: string, opts: WriteOptions = {}): Promise<string[]> {
+  const formats = opts.formats ?? [...REPORT_FORMATS];
+  await mkdir(outDir, { recursive: true });
+  const render: Record<ReportFormat, (r: Run[]) => string> = { html: renderHtml, md: renderMarkdown, csv: renderCsv };
+  const written: string[] = [];
+  for (const f of formats) written.push(await writeFileAtomic(outDir, REPORT_FILES[f], render[f](runs)));
+  return written;
+}
