@@ -16,7 +16,7 @@ export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function isCgroupFs(path: string): boolean {
+export function isCgroupFs(path: string): boolean {
   try {
     const type = statfsSync(path).type;
     return type === CGROUP_SUPER_MAGIC || type === CGROUP2_SUPER_MAGIC;

@@ -3,8 +3,8 @@
 // current process's own memory cgroup*, so it never escapes limits someone else set on us, and its
 // path is journaled before mkdir, so `rsslab restore` removes it even after a SIGKILL.
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CGROUP_NAME_MARK, removeCgroupDir, type RemoveResult } from './cgroup-remove.js';
+import { join, resolve } from 'node:path';
+import { CGROUP_NAME_MARK, isCgroupFs, removeCgroupDir, type RemoveResult } from './cgroup-remove.js';
 import type { Journal } from './journal.js';
 import { explainWriteError, readControl, writeControl } from './sysfs.js';
 
@@ -109,7 +109,7 @@ export function cgroupSupport(options: CgroupOptions = {}): CgroupSupport {
   const v1Mount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes('memory'));
   const v1Path = own.v1.get('memory');
   if (v1Mount !== undefined && v1Path !== undefined) {
-    const parent = join(root, v1Mount.mountPoint, relativeTo(v1Mount.root, v1Path));
+    const parent = resolve(join(root, v1Mount.mountPoint, relativeTo(v1Mount.root, v1Path)));
     if (!existsSync(join(parent, 'memory.limit_in_bytes'))) {
       return { version: 1, canCreate: false, reason: `our memory cgroup ${parent} is not visible (cgroup namespace?)`, parent };
     }
@@ -123,7 +123,7 @@ export function cgroupSupport(options: CgroupOptions = {}): CgroupSupport {
   if (v2Mount === undefined || own.v2 === null) {
     return { version: null, canCreate: false, reason: 'no cgroup v1 memory controller and no cgroup v2 mount', parent: null };
   }
-  const parent = join(root, v2Mount.mountPoint, relativeTo(v2Mount.root, own.v2));
+  const parent = resolve(join(root, v2Mount.mountPoint, relativeTo(v2Mount.root, own.v2)));
   if (!words(join(parent, 'cgroup.controllers')).includes('memory')) {
     return { version: 2, canCreate: false, reason: `the cgroup v2 memory controller is not available in ${parent} (cgroup.controllers)`, parent };
   }
@@ -170,6 +170,8 @@ export class CgroupSandbox {
     private readonly journal: Journal,
     /** what was set besides the limit (memsw, swap.max, swappiness) */
     readonly notes: string[],
+    /** a fixture tree: a plain directory where no kernel creates the control files */
+    private readonly plain: boolean,
   ) {}
 
   /** Moves `pid` (its whole thread group) into the cgroup; its later allocations are charged here. */
@@ -177,7 +179,7 @@ export class CgroupSandbox {
     if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`pid must be a positive integer, got ${pid}`);
     if (this.removed) throw new Error(`cgroup ${this.path} was removed`);
     try {
-      writeControl(join(this.path, 'cgroup.procs'), String(pid));
+      writeControl(join(this.path, 'cgroup.procs'), String(pid), { create: this.plain });
     } catch (error) {
       throw new Error(`cannot move pid ${pid} into ${this.path}: ${explainWriteError(error)}`, { cause: error });
     }
@@ -222,12 +224,12 @@ export class CgroupSandbox {
   }
 }
 
-function writeOptional(dir: string, parent: string, name: string, value: string, notes: string[]): void {
+function writeOptional(dir: string, parent: string, name: string, value: string, notes: string[], plain: boolean): void {
   // on a real cgroupfs the new directory already holds every control file; a fixture tree only has
   // them in the parent, so either place tells us whether this kernel has the file
   if (!existsSync(join(dir, name)) && !existsSync(join(parent, name))) return;
   try {
-    writeControl(join(dir, name), value);
+    writeControl(join(dir, name), value, { create: plain });
     notes.push(`${name}=${value}`);
   } catch (error) {
     notes.push(`${name} not set: ${explainWriteError(error)}`);
@@ -257,20 +259,24 @@ export function createCgroup(options: CreateCgroupOptions): CgroupSandbox {
   }
   journal.recordCgroup({ path, version: support.version, parent });
   const notes: string[] = [];
+  let plain = false;
   try {
     mkdirSync(path);
+    // on cgroupfs mkdir brings every control file; in a fixture tree (tests) we create what we write
+    plain = !isCgroupFs(path);
+    const create = { create: plain };
     if (support.version === 1) {
-      writeControl(join(path, 'memory.limit_in_bytes'), String(limitBytes));
-      writeOptional(path, parent, 'memory.memsw.limit_in_bytes', String(limitBytes), notes);
-      writeOptional(path, parent, 'memory.swappiness', '0', notes);
+      writeControl(join(path, 'memory.limit_in_bytes'), String(limitBytes), create);
+      writeOptional(path, parent, 'memory.memsw.limit_in_bytes', String(limitBytes), notes, plain);
+      writeOptional(path, parent, 'memory.swappiness', '0', notes, plain);
     } else {
-      writeControl(join(path, 'memory.max'), String(limitBytes));
-      writeOptional(path, parent, 'memory.swap.max', '0', notes);
+      writeControl(join(path, 'memory.max'), String(limitBytes), create);
+      writeOptional(path, parent, 'memory.swap.max', '0', notes, plain);
     }
   } catch (error) {
     const removal = removeCgroupDir(path, parent);
     if (removal.ok) journal.forgetCgroup(path);
     throw new Error(`cannot create memory cgroup ${path} with limit ${limitBytes} bytes: ${explainWriteError(error)}`, { cause: error });
   }
-  return new CgroupSandbox(path, parent, support.version, limitBytes, journal, notes);
+  return new CgroupSandbox(path, parent, support.version, limitBytes, journal, notes, plain);
 }

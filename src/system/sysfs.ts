@@ -14,11 +14,12 @@ export function readControl(path: string): string {
 
 /**
  * Writes `value` to an existing control file. O_TRUNC so a plain file in a fixture tree holds only
- * the new value (sysfs and cgroupfs ignore it); never O_CREAT, so a typo can't create files.
+ * the new value (sysfs and cgroupfs ignore it); O_CREAT only when asked (a fixture tree's new
+ * cgroup, where no kernel creates the control files), so a typo can't create files.
  * Errors keep Node's `code`/`errno`/`syscall`.
  */
-export function writeControl(path: string, value: string): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_TRUNC);
+export function writeControl(path: string, value: string, options: { create?: boolean } = {}): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_TRUNC | (options.create === true ? constants.O_CREAT : 0), 0o644);
   try {
     const bytes = Buffer.from(value + '\n');
     writeSync(fd, bytes, 0, bytes.length);
