@@ -6,7 +6,7 @@ import type { Run } from '../run/schema.js';
 import { writeRunFile } from '../run/io.js';
 import { createProgress, defaultInteractive } from '../report/progress.js';
 import { renderTerminalSummary } from '../report/terminal.js';
-import { writeReports } from '../report/write.js';
+import { writeReports, parseFormats } from '../report/write.js';
 import { outputDir } from './out.js';
 
 export interface RunCliOptions {
@@ -22,15 +22,6 @@ export interface RunCliOptions {
   timeout?: number;
   json?: boolean;
   format: string;
-}
-
-const FORMATS = ['html', 'md', 'csv'] as const;
-export type ReportFormat = (typeof FORMATS)[number];
-
-export function parseFormats(list: string): ReportFormat[] {
-  const out = list.split(',').map((f) => f.trim()).filter(Boolean);
-  for (const f of out) if (!(FORMATS as readonly string[]).includes(f)) throw new UsageError(`--format: "${f}" is not one of ${FORMATS.join(', ')}`);
-  return out as ReportFormat[];
 }
 
 export async function runCommand(experiments: string[], o: RunCliOptions): Promise<number> {
@@ -66,7 +57,7 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
   } finally {
     progress.close();
   }
-  const written = writeReports(runs, dir, { formats });
+  const written = await writeReports(runs, dir, { formats });
   if (o.json) process.stdout.write(JSON.stringify(runs) + '\n');
   else {
     process.stdout.write('\n' + renderTerminalSummary(runs, { color: defaultInteractive(process.stdout) }));

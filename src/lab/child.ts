@@ -1,7 +1,8 @@
 // The measured process. It runs one experiment body and nothing else: it tells the parent where it
 // is (phase marks), which regions to look at, and the numbers only it can know (live bytes, V8
 // heap, its allocator's own statistics). It never samples, formats or judges.
-import { native } from '../native.js';
+import { getThpDisable, setThpDisable } from '../core/thp.js';
+import { allocatorStats, detectAllocator } from '../core/allocator.js';
 import { isExperimentId, loadExperiment } from '../../experiments/index.js';
 import type { ChildContext, Params, TaggableRegion } from './experiment.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
@@ -52,8 +53,8 @@ async function main(): Promise<void> {
 
   // Seed 004's per-process fix, set before the body touches any memory: the kernel then neither
   // faults in huge pages nor lets khugepaged collapse this process's ranges.
-  if (start.thpDisable) native().thpDisableSet(true);
-  send({ type: 'info', allocator: native().allocatorInfo(), thpDisable: native().thpDisableGet(), pid: process.pid });
+  if (start.thpDisable) setThpDisable(true);
+  send({ type: 'info', allocator: detectAllocator(), thpDisable: getThpDisable(), pid: process.pid });
 
   const ctx: ChildContext<Params> = {
     params: start.params,
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     untag: (name) => request({ type: 'untag', name }),
     report: (values) => send({ type: 'report', values }),
     reportAllocator: () => {
-      const s = native().allocatorStats();
+      const s = allocatorStats();
       send({
         type: 'report',
         values: {

@@ -10,3 +10,4 @@ export * from '../core/heap.js';
 export * from '../core/allocator.js';
 export * from '../core/errors.js';
 export * from '../core/features.js';
+export * from '../core/workload.js';
