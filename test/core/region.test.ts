@@ -125,12 +125,14 @@ describe('Region advise', () => {
       const lazyBefore = smapsField(r.address, 'LazyFree');
       expect(lazyBefore).toBeLessThanOrEqual(64 * MiB);
       expect(lazyBefore).toBeGreaterThanOrEqual(64 * MiB - batchSlack);
-      // the first pages were touched first, so they are on the LRU and were lazily freed
+      // A write re-dirties a lazily freed page: the kernel will no longer discard it. Each written page
+      // leaves LazyFree, except those that were never in it (at most the batch shortfall above).
+      const shortfall = 64 * MiB - lazyBefore;
       const view = new Uint8Array(r.buffer);
-      view[0] = 9;
-      expect(lazyBefore - smapsField(r.address, 'LazyFree')).toBe(page);
-      for (let i = 1; i < 256; i++) view[i * page] = 9;
-      expect(lazyBefore - smapsField(r.address, 'LazyFree')).toBe(256 * page);
+      for (let i = 0; i < 256; i++) view[i * 4 * page] = 9;
+      const cancelled = lazyBefore - smapsField(r.address, 'LazyFree');
+      expect(cancelled).toBeLessThanOrEqual(256 * page);
+      expect(cancelled).toBeGreaterThanOrEqual(256 * page - shortfall);
       expect(smapsField(r.address, 'Rss')).toBe(rssBefore); // a cancelled free changes nothing in Rss
     } finally {
       r.unmap();
