@@ -171,7 +171,10 @@ function preadFully(fd: number, into: Buffer, offset: number, length: number, po
   let done = 0;
   while (done < length) {
     const n = fs.readSync(fd, into, offset + done, length - done, position + done);
-    if (n === 0) throw new Error(`${what}: short read at byte ${position + done} (${done} of ${length} bytes)`);
+    if (n === 0) {
+      // pagemap reads 0 bytes once its process has exited (or past the end of the address space)
+      throw Object.assign(new Error(`${what}: short read at byte ${position + done} (${done} of ${length} bytes): has the process exited?`), { code: 'ESRCH' });
+    }
     done += n;
   }
 }

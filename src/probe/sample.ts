@@ -8,7 +8,7 @@ import type { RegionFigures, Sample } from '../run/schema.js';
 import { CgroupMemoryReader } from './cgroup.js';
 import { parseColonLines } from './fields.js';
 import { parseMeminfo } from './meminfo.js';
-import { ProcFile, isMissing } from './procfile.js';
+import { ProcFile } from './procfile.js';
 import { SmapsReader } from './smaps.js';
 import { parseStatus } from './status.js';
 import { parseVmstatThp } from './vmstat.js';
@@ -90,8 +90,9 @@ export class SampleProbe {
         const r = this.smaps.readRollup();
         return { rssBytes: r.rssBytes, pssBytes: r.pssBytes, anonBytes: r.anonBytes, anonHugeBytes: r.anonHugeBytes, lazyFreeBytes: r.lazyFreeBytes, swapBytes: r.swapBytes, regions: {} };
       } catch (err) {
-        // smaps_rollup appeared in Linux 4.14; /proc/<pid> itself missing means the process is gone
-        if (!isMissing(err) || !this.procDirExists()) throw err;
+        // smaps_rollup appeared in Linux 4.14: fall back to status only when the file is missing from
+        // a /proc/<pid> that exists (ESRCH, or no /proc/<pid> at all, means the process is gone)
+        if ((err as { code?: unknown }).code !== 'ENOENT' || !this.procDirExists()) throw err;
         this.rollupMissing = true;
       }
     }

@@ -126,3 +126,18 @@ describe('page map readers (live kernel)', () => {
     });
   });
 });
+
+describe.skipIf(regionsChildUnavailable !== null)('page map reader and process exit (live kernel)', () => {
+  it('PageMapReader - reading after the process exited is an error with a code, not an empty map', async () => {
+    const child = await startRegionsChild();
+    const reader = new PageMapReader(child.pid);
+    try {
+      expect(reader.read(child.regions.partial.address, child.regions.partial.sizeBytes).pages.startsWith('r'.repeat(256))).toBe(true);
+      await child.stop();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(() => reader.read(child.regions.partial.address, child.regions.partial.sizeBytes)).toThrow(expect.objectContaining({ code: expect.stringMatching(/^(ESRCH|ENOENT)$/) }));
+    } finally {
+      reader.close();
+    }
+  });
+});
