@@ -1,0 +1,57 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { execa } from 'execa';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { watch } from '../../src/lab/watch.js';
+import { evaluateMetric } from '../../src/check/metric.js';
+
+const MiB = 1 << 20;
+let bin = '';
+let cc: string | null = null;
+
+beforeAll(async () => {
+  for (const c of ['cc', 'gcc']) {
+    const r = await execa(c, ['--version'], { reject: false });
+    if (r.exitCode === 0) {
+      cc = c;
+      break;
+    }
+  }
+  if (!cc) return;
+  const dir = mkdtempSync(join(tmpdir(), 'rsslab-watch-'));
+  bin = join(dir, 'map-free');
+  await execa(cc, ['-O2', '-Wall', '-o', bin, join(import.meta.dirname, '../fixtures/c/map-free.c')]);
+});
+
+describe('watch (sampler from outside)', () => {
+  it('watch - sees a C program’s RSS rise by 128 MiB and fall again', async (ctx) => {
+    if (!cc) {
+      console.warn('skipped: no C compiler (cc/gcc) to build the reproducer');
+      ctx.skip();
+    }
+    const run = await watch({ command: [bin, '128', '800'], intervalMs: 10 });
+    const v = run.variants[0]!;
+    expect(v.status).toBe('ok');
+    const first = v.samples[0]!.rssBytes;
+    const peak = evaluateMetric(v, 'rss@max')!;
+    const last = evaluateMetric(v, 'rss@last')!;
+    expect(peak - first).toBeGreaterThan(120 * MiB);
+    expect(peak - last).toBeGreaterThan(120 * MiB);
+    expect(v.sampler!.count).toBe(v.samples.length);
+    expect(v.sampler!.achievedHz).toBeGreaterThan(5);
+    expect(run.kind).toBe('watch');
+  });
+
+  it('watch --thp-disable - the command inherits PR_SET_THP_DISABLE across exec', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'rsslab-watch-')), 'status');
+    const run = await watch({ command: ['/bin/sh', '-c', `grep THP_enabled /proc/self/status > ${out}; sleep 0.2`], thpDisable: true, intervalMs: 20 });
+    expect(run.variants[0]!.status).toBe('ok');
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(out, 'utf8')).toMatch(/THP_enabled:\s+0/);
+  });
+
+  it('watch - a command that does not exist is a clear error, not a crash', async () => {
+    await expect(watch({ command: ['/nonexistent/rsslab-no-such-binary'], intervalMs: 20 })).rejects.toThrow(/rsslab-no-such-binary/);
+  });
+});
