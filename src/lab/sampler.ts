@@ -14,6 +14,12 @@ export interface SamplerOptions {
   originMs: number;
   /** one sample; returns false when the process is gone */
   tick: (tMs: number) => boolean;
+  /**
+   * At most this fraction of wall time is spent sampling (default 0.5). Reading smaps walks the
+   * child's page tables under its mmap lock: sampling back to back would slow the very process we
+   * measure (and khugepaged's work on it), so a costly sample pushes the next one out.
+   */
+  maxDutyCycle?: number;
 }
 
 export class Sampler {
@@ -54,6 +60,10 @@ export class Sampler {
     if (!this.measure()) return;
     this.nextDeadline += this.opts.intervalMs;
     const after = performance.now();
+    const duty = this.opts.maxDutyCycle ?? 0.5;
+    const cost = after - now;
+    const rest = (cost * (1 - duty)) / duty;
+    if (this.nextDeadline < after + rest) this.nextDeadline = after + rest;
     // Fell behind (a long smaps read, a GC pause): skip missed deadlines rather than burst.
     if (this.nextDeadline < after) this.nextDeadline = after + this.opts.intervalMs - ((after - this.nextDeadline) % this.opts.intervalMs);
     this.timer = setTimeout(this.loop, this.nextDeadline - after);
