@@ -280,7 +280,7 @@ Napi::Value AllocatorPurge(const Napi::CallbackInfo& info) {
       const char* name = "arena.4096.purge";
       const int err = l.mallctl(name, nullptr, nullptr, nullptr, 0);
       if (err != 0) {
-        ThrowSystemError(env, err, "mallctl", name);
+        ThrowSystemError(env, err, "mallctl", std::string("(\"") + name + "\")");
         return env.Undefined();
       }
       return Napi::String::New(env, name);
@@ -306,7 +306,7 @@ Napi::Value AllocatorPurge(const Napi::CallbackInfo& info) {
     default: break;
   }
   ThrowUnsupported(env, std::string("purging the live allocator (") + KindName(l.kind) + ", " +
-                            (l.library.empty() ? "unknown library" : l.library) + ")", 0, "");
+                            (l.library.empty() ? "unknown library" : l.library) + ")", 0, nullptr);
   return env.Undefined();
 }
 

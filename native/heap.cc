@@ -176,8 +176,8 @@ class BlockSet : public Napi::ObjectWrap<BlockSet> {
     const int err = store.Allocate(count, minSize, maxSize, static_cast<uint64_t>(seed));
     if (err != 0) {
       ThrowSystemError(env, err, "malloc",
-                       std::to_string(count) + " blocks of " + std::to_string(minSize) + ".." + std::to_string(maxSize) +
-                           " bytes (the blocks allocated before the failure are kept)");
+                       "(" + std::to_string(minSize) + ".." + std::to_string(maxSize) + " bytes) for " + std::to_string(count) +
+                           " blocks; the blocks allocated before the failure are kept");
     }
     return env.Undefined();
   }
@@ -240,7 +240,7 @@ namespace {
 template <typename Fn>
 Fn GlibcFn(Napi::Env env, const char* name) {
   Fn fn = reinterpret_cast<Fn>(GlibcSymbol(name));
-  if (fn == nullptr) ThrowUnsupported(env, std::string(name) + " (needs glibc's malloc; not found in libc.so.6)", 0, name);
+  if (fn == nullptr) ThrowUnsupported(env, std::string(name) + " (glibc's malloc; not found in libc.so.6)", 0, "dlsym");
   return fn;
 }
 
@@ -311,7 +311,7 @@ Napi::Value MallocInfoXml(const Napi::CallbackInfo& info) {
   size_t len = 0;
   FILE* f = open_memstream(&buf, &len);
   if (f == nullptr) {
-    ThrowSystemError(env, errno, "open_memstream", "");
+    ThrowSystemError(env, errno, "open_memstream", "()");
     return env.Undefined();
   }
   const int rc = fn(0, f);
@@ -320,7 +320,7 @@ Napi::Value MallocInfoXml(const Napi::CallbackInfo& info) {
   std::string xml(buf == nullptr ? "" : buf, len);
   free(buf);
   if (rc != 0) {
-    ThrowSystemError(env, err, "malloc_info", "0, memstream");
+    ThrowSystemError(env, err, "malloc_info", "(0, memstream)");
     return env.Undefined();
   }
   return Napi::String::New(env, xml);

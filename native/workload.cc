@@ -113,14 +113,14 @@ Napi::Value RunOnThreads(const Napi::CallbackInfo& info) {
 
   if (create_err != 0) {
     ThrowSystemError(env, create_err, "pthread_create",
-                     "thread " + std::to_string(created + 1) + " of " + std::to_string(threads) + " (" +
-                         std::to_string(created) + " ran; their blocks are kept)");
+                     "(thread " + std::to_string(created + 1) + " of " + std::to_string(threads) + "); " +
+                         std::to_string(created) + " ran and their blocks are kept");
     return env.Undefined();
   }
   if (gate.first_error != 0) {
     ThrowSystemError(env, gate.first_error, "malloc",
-                     std::to_string(count) + " blocks per thread on " + std::to_string(threads) +
-                         " threads (blocks allocated before the failure are kept)");
+                     "(" + std::to_string(min_size) + ".." + std::to_string(max_size) + " bytes) for " + std::to_string(count) +
+                         " blocks per thread on " + std::to_string(threads) + " threads; blocks allocated before the failure are kept");
     return env.Undefined();
   }
   Napi::Object o = Napi::Object::New(env);

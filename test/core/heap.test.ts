@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BlockSet, mallinfo2, mallocInfo, mallocTrim, mallopt, parseMallocInfo } from '../../src/core/heap.js';
 import { binding } from '../../src/core/binding.js';
-import { mib, rssBytes, runChild } from './heap-helpers.js';
+import { mib, rssBytes, runChild, runChildLimited } from './heap-helpers.js';
 
 describe('BlockSet', () => {
   it('allocate - deterministic sizes within [minSize, maxSize] for a seed', () => {
@@ -130,6 +130,30 @@ describe('glibc heap on the real kernel', () => {
     // the 100 may still land in the heap.
     expect(set.hblksAfter - set.hblksBefore).toBeGreaterThanOrEqual(0.9 * set.count);
     expect(set.hblkhdGrowth).toBeGreaterThanOrEqual(0.9 * set.count * 100 * 1024);
+  });
+});
+
+describe('out of address space (child under prlimit --as=<bare node + 384 MiB>)', () => {
+  type Report = { error: { name: string; code: string; errno: number; syscall: string; message: string; isSystemError: string } | null; liveCount: number; freedBytes: number };
+  const prlimit = runChildLimited.available();
+  if (!prlimit) console.warn('skipping the address-space tests: the prlimit command (util-linux) is not installed');
+
+  it.skipIf(!prlimit)('allocate - malloc NULL is a SystemError ENOMEM (syscall malloc); blocks made before it are kept and freeable', () => {
+    const r = runChildLimited<Report>('heap-enomem.mjs', 384 * 1024 * 1024, ['malloc']);
+    console.info(`8 × 256 MiB with 384 MiB of address space to spare: ${r.error?.message}; ${r.liveCount} block(s) kept`);
+    expect(r.error).toMatchObject({ name: 'SystemError', code: 'ENOMEM', errno: 12, syscall: 'malloc', isSystemError: 'RsslabSystemError' });
+    expect(r.liveCount).toBeLessThan(8);
+    expect(r.freedBytes).toBe(r.liveCount * 2 ** 28);
+  });
+
+  it.skipIf(!prlimit)('runOnThreads - a failed pthread_create is a SystemError EAGAIN after joining the threads that ran', () => {
+    const r = runChildLimited<Report>('heap-enomem.mjs', 384 * 1024 * 1024, ['threads']);
+    console.info(`256 threads with 384 MiB of address space to spare: ${r.error?.message}`);
+    expect(r.error).toMatchObject({ name: 'SystemError', code: 'EAGAIN', syscall: 'pthread_create' });
+    expect(r.error?.message).toMatch(/pthread_create\(thread \d+ of 256\)/);
+    expect(r.liveCount).toBeGreaterThan(0);
+    expect(r.liveCount).toBeLessThan(256);
+    expect(r.freedBytes).toBe(r.liveCount * 64);
   });
 });
 
