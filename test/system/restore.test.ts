@@ -172,6 +172,16 @@ describe('stale journals (fixture tree)', () => {
     expect(readKnob('enabled', root)).toBe('never');
   });
 
+  it('an unreadable journal is reported, not trusted (fixture tree)', () => {
+    const state = tempStateDir();
+    cleanups.push(state);
+    const journal = join(state, 'journal-1-1.json');
+    writeFileSync(journal, '{"journalVersion": 1, "pid": 1, "entries": [');
+    const result = restoreJournal({ stateDir: state });
+    expect(result.restored).toEqual([]);
+    expect(result.skipped).toEqual([{ journal, pid: -1, reason: expect.stringMatching(/^unreadable: /) as unknown as string }]);
+  });
+
   it('a journal whose pid was reused by another process (start time differs) counts as stale (fixture tree)', () => {
     const root = fixtureTree('sysfs-thp');
     const state = tempStateDir();
