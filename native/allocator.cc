@@ -306,7 +306,7 @@ Napi::Value AllocatorPurge(const Napi::CallbackInfo& info) {
     default: break;
   }
   ThrowUnsupported(env, std::string("purging the live allocator (") + KindName(l.kind) + ", " +
-                            (l.library.empty() ? "unknown library" : l.library) + ")", 0, nullptr);
+                            (l.library.empty() ? "unknown library" : l.library) + ") is not supported: rsslab knows glibc, jemalloc, mimalloc and tcmalloc", 0, nullptr);
   return env.Undefined();
 }
 

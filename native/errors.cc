@@ -123,7 +123,7 @@ void ThrowSystemError(Napi::Env env, int err, const char* syscall, const std::st
 }
 
 void ThrowUnsupported(Napi::Env env, const std::string& what, int err, const char* syscall) {
-  std::string message = what + " is not supported by this kernel";
+  std::string message = what;
   if (err != 0) message += " (" + ErrnoCode(err) + " from " + (syscall ? syscall : "?") + ")";
   ThrowWithFields(env, message, "ERR_RSSLAB_UNSUPPORTED", err, syscall);
 }

@@ -14,7 +14,8 @@ namespace rsslab {
 void ThrowSystemError(Napi::Env env, int err, const char* syscall, const std::string& args);
 
 // A kernel or libc feature this machine lacks (MADV_COLLAPSE before 6.1, MADV_FREE before 4.5...):
-// code "ERR_RSSLAB_UNSUPPORTED", with errno/syscall when a call revealed it.
+// code "ERR_RSSLAB_UNSUPPORTED", with errno/syscall when a call revealed it. `what` is the whole
+// sentence ("madvise(MADV_COLLAPSE) is not supported by this kernel (Linux 6.1+)").
 void ThrowUnsupported(Napi::Env env, const std::string& what, int err, const char* syscall);
 
 // Use of a handle after unmap()/free: code "ERR_RSSLAB_UNMAPPED" (a plain Error).

@@ -240,7 +240,7 @@ namespace {
 template <typename Fn>
 Fn GlibcFn(Napi::Env env, const char* name) {
   Fn fn = reinterpret_cast<Fn>(GlibcSymbol(name));
-  if (fn == nullptr) ThrowUnsupported(env, std::string(name) + " (glibc's malloc; not found in libc.so.6)", 0, "dlsym");
+  if (fn == nullptr) ThrowUnsupported(env, std::string(name) + " is not available: glibc's malloc functions were not found in libc.so.6", 0, "dlsym");
   return fn;
 }
 

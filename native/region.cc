@@ -192,7 +192,7 @@ class Region : public Napi::ObjectWrap<Region> {
     const Features& f = GetFeatures();
     std::string call = std::string(advice->constant);
     if (advice->feature != nullptr && !(f.*(advice->feature))) {
-      ThrowUnsupported(env, "madvise(" + call + ")", EINVAL, "madvise");
+      ThrowUnsupported(env, "madvise(" + call + ") is not supported by this kernel", EINVAL, "madvise");
       return env.Undefined();
     }
     int err = vm::Advise(At(offset), length, advice->advice);
