@@ -1,8 +1,9 @@
 // `rsslab report <paths…> [--out DIR] [--format html,md,csv]`: redraw saved Runs. Prints the
-// terminal summary, writes the chosen files, says where they are. Exit codes: 0 reports written,
+// terminal summary (expectations re-judged from the stored data), writes the chosen files, says where they are. Exit codes: 0 reports written,
 // 1 the reports could not be written, 2 the input was unusable (missing, corrupt, not a Run).
 import { dirname } from 'node:path';
 import { stat } from 'node:fs/promises';
+import { rejudge } from '../check/expectations.js';
 import { loadRuns, RunLoadError } from './load.js';
 import { renderTerminalSummary } from './terminal.js';
 import { parseFormats, REPORT_FORMATS, writeReports, type ReportFormat } from './write.js';
@@ -44,7 +45,8 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
     }
     throw e;
   }
-  const runs = loaded.runs.map((l) => l.run);
+  // re-check each stored expectation against the stored data with today's metric code (skips stay skipped)
+  const runs = loaded.runs.map((l) => ({ ...l.run, variants: l.run.variants.map((v) => ({ ...v, expectations: rejudge(v) })) }));
   const color = out.isTTY === true && process.env.CI !== 'true';
   out.write(renderTerminalSummary(runs, { color }));
   const outDir = opts.out ?? (await defaultOut(paths[0]!));

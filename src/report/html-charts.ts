@@ -84,6 +84,14 @@ function baseAxes(yName: string): { [k: string]: Json } {
   };
 }
 
+/** Series of the whole machine, not of the process: drawn against the right-hand axis. */
+const MACHINE_SERIES = new Set(['memFree']);
+
+function legendRows(names: string[], widthPx = 900): number {
+  const total = names.reduce((sum, n) => sum + n.length * 8 + 45, 0);
+  return Math.max(1, Math.ceil(total / widthPx));
+}
+
 const DASHES = ['dashed', 'dotted', [8, 3, 2, 3], [2, 6], [12, 4]];
 
 /** RSS of every variant on one chart, phase marks as labelled vertical lines, the other series as toggles. */
@@ -91,17 +99,19 @@ export function rssChart(run: Run, id: string): LinesChart {
   const variants = run.variants.filter((v) => v.samples.length > 0 || v.reports.length > 0);
   const extra = discoverSeries(variants, run.experiment.series).filter((s) => s.unit === 'bytes' && !s.name.startsWith('layer.'));
   const preferred = new Set(run.experiment.series);
-  const labelledMarks: Array<{ phase: string; tMs: number }> = [];
-  const tMax = Math.max(1, ...variants.flatMap((v) => v.samples.map((s) => s.tMs)));
+  const labelledPhases = new Set<string>();
   const series: LinesChart['series'] = [];
   variants.forEach((v, i) => {
     const name = variantRunName(v, run.variants);
     const color = VARIANT_COLORS[i % VARIANT_COLORS.length]!;
-    // label each phase once: variants of one experiment pass the same phases at nearly the same time
-    const marks = v.marks.map((m) => {
-      const near = labelledMarks.some((l) => l.phase === m.phase && Math.abs(l.tMs - m.tMs) < tMax * 0.04);
-      if (!near) labelledMarks.push({ phase: m.phase, tMs: m.tMs });
-      return { xAxis: round3(m.tMs / 1000), name: m.label || m.phase, label: { show: !near, formatter: m.phase, fontSize: 13, color } };
+    // label each phase once (on the first variant that has it): variants pass the same phases at
+    // nearly the same time, and a label per variant would pile up into an unreadable stack
+    // with many variants their phase lines would fill the chart: only the first one carries them then
+    const carriesMarks = variants.length <= 3 || i === 0;
+    const marks = (carriesMarks ? v.marks : []).map((m) => {
+      const show = !labelledPhases.has(m.phase);
+      labelledPhases.add(m.phase);
+      return { xAxis: round3(m.tMs / 1000), name: m.label || m.phase, label: { show, formatter: m.phase, fontSize: 13, color } };
     });
     series.push({
       kind: 'rss',
@@ -120,17 +130,36 @@ export function rssChart(run: Run, id: string): LinesChart {
       if (points.length === 0) return;
       series.push({
         kind: s.name,
-        option: { name, type: 'line', showSymbol: points.length < 30, symbolSize: 5, color, lineStyle: { width: 2, type: DASHES[k % DASHES.length] as Json }, data: xyData(points), step: s.source === 'report' ? 'end' : false },
+        option: {
+          name,
+          type: 'line',
+          showSymbol: points.length < 30,
+          symbolSize: 5,
+          color,
+          lineStyle: { width: 2, type: DASHES[k % DASHES.length] as Json },
+          data: xyData(points),
+          step: s.source === 'report' ? 'end' : false,
+          yAxisIndex: MACHINE_SERIES.has(s.name) ? 1 : 0,
+        },
       });
     });
   });
+  const names = variants.map((v) => variantRunName(v, run.variants));
   return {
     id,
     kind: 'lines',
     title: 'RSS over time',
     option: {
       ...baseAxes('MiB'),
-      legend: { type: 'scroll', top: 8, textStyle: { fontSize: 15 }, data: variants.map((v) => variantRunName(v, run.variants)) },
+      // the machine's free memory is gigabytes: on its own axis, scaled to its own range, so that
+      // the region's megabytes stay readable and MemFree's small moves still show
+      yAxis: [
+        baseAxes('MiB').yAxis!,
+        ...(series.some((x) => x.option.yAxisIndex === 1) ? [{ type: 'value', name: 'MemFree MiB', scale: true, position: 'right', splitLine: { show: false }, axisLabel: { fontSize: 13 }, nameTextStyle: { fontSize: 13 } }] : []),
+      ],
+      // a plain legend wraps; the plot starts below its estimated rows (about 8 px per character at 15 px)
+      grid: { left: 70, right: 80, top: 40 + 26 * legendRows(names), bottom: 56 },
+      legend: { type: 'plain', top: 8, textStyle: { fontSize: 15 }, data: names },
     },
     series,
     kinds: [{ kind: 'rss', label: 'RSS (process)', on: true }, ...extra.map((s) => ({ kind: s.name, label: s.label, on: preferred.has(s.name) }))],
@@ -138,7 +167,7 @@ export function rssChart(run: Run, id: string): LinesChart {
 }
 
 /** Order of the fragmentation layers, bottom to top: what is live, what the allocator holds, what it retains, what went back. */
-const LAYER_ORDER = ['live', 'free', 'held', 'frag', 'retained', 'dirty', 'idle', 'released'];
+const LAYER_ORDER = ['live', 'free', 'held', 'frag', 'retained', 'dirty', 'idle', 'metadata', 'released'];
 
 function layerRank(name: string): number {
   const i = LAYER_ORDER.findIndex((k) => name.toLowerCase().includes(k));
@@ -155,6 +184,8 @@ export function layersChart(run: Run, v: VariantRun, id: string): LayersChart | 
     name: n.slice('layer.'.length),
     type: 'line',
     stack: 'layers',
+    // a layer holds its value until the child reports again: steps, not slopes between reports
+    step: 'end',
     areaStyle: { opacity: 0.85 },
     showSymbol: false,
     lineStyle: { width: 1 },

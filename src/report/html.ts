@@ -10,7 +10,7 @@ import { layersChart, pageMapCharts, rssChart, type ChartSpec, type LinesChart }
 import { REPORT_CSS } from './html-style.js';
 import { variantRunName } from './series.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, statusMark } from './summary.js';
-import { formatBytes, formatMs } from './units.js';
+import { formatBytes, formatMs, formatParam } from './units.js';
 
 /** Escape text for HTML content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -153,7 +153,7 @@ function runSection(run: Run, index: number, charts: ChartSpec[]): string {
   const layers = run.variants.map((v, i) => layersChart(run, v, `${prefix}-layers-${i}`)).filter((c): c is NonNullable<typeof c> => c !== null);
   const pageMaps = run.variants.flatMap((v, i) => pageMapCharts(run, v, `${prefix}-pages-${i}`));
   charts.push(...layers, ...pageMaps);
-  const params = Object.entries(x.params).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+  const params = Object.entries(x.params).map(([k, v]) => `${k}=${formatParam(k, v)}`).join(', ');
   return `<section class="run" id="${e(prefix)}">
 <h2>${e(x.title)} <span class="muted">${e(x.id)}${x.seed ? ` · ${e(x.seed)}` : ''} · ${e(x.profile)} profile · ${e(run.startedAt)}</span></h2>
 <p class="machine-line">Linux ${e(run.machine.kernel)} · THP ${e(run.machine.thp.enabled ?? '?')} · khugepaged ${e(String(run.machine.thp.scanSleepMs ?? '?'))} ms / ${e(

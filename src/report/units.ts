@@ -2,7 +2,7 @@
 // (DESIGN.md: "Numbers are in bytes in data, formatted only in reports"); this file decides
 // how they read: binary units with one decimal ("256.0 MiB"), durations as "350 ms" or "1.2 s".
 
-const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
 /** Bytes in binary units, one decimal: 512 B, 4.0 KiB, 256.0 MiB, 1.5 GiB. Negative values keep their sign. */
 export function formatBytes(bytes: number): string {
@@ -44,20 +44,23 @@ export function formatCount(n: number): string {
 
 export type Unit = 'bytes' | 'ms' | 'count';
 
+/** Series that hold bytes without saying so in their name (see src/check/metric.ts and the child's reports). */
+const MEMORY_SERIES = /^(?:rss|pss|anon|anonHuge|lazyFree|swap|memFree|live|region\.|cgroup\.|alloc\.|v8\.|layer\.|live\.|heap\.)/;
+
 /**
  * The unit of a metric reference or series name (src/check/metric.ts). Names carry their unit
- * (`timeToRegrowMs`, `rssBytes`); memory series (rss, region.*.rss, alloc.*, v8.*, live, layer.*)
- * are bytes; /proc/vmstat THP counters and anything called a ratio, count or number are counts.
+ * (`timeToRegrowMs`, `pressure.allocatedBytes`); the sampler's memory series and the allocator, V8,
+ * live and layer values the child reports are bytes; everything else (THP counters, gc.count,
+ * survivors, pages, ratios such as heldOverLive) is a plain number.
  */
 export function unitOf(ref: string): Unit {
   const series = ref.includes('@') ? ref.slice(0, ref.indexOf('@')) : ref;
   const leaf = series.slice(series.lastIndexOf('.') + 1);
-  if (series.startsWith('thp.')) return 'count';
-  if (/(?:Ms|_ms|Millis)$/.test(leaf) || /^(?:ms|durationMs|tMs)$/.test(leaf)) return 'ms';
-  if (/(?:Bytes|_bytes)$/.test(leaf)) return 'bytes';
-  if (/(?:ratio|Ratio|count|Count|Pages|pages|cycles|Cycles|percent|Percent|factor|Factor)$/.test(leaf)) return 'count';
-  if (series.startsWith('metric.')) return 'count';
-  return 'bytes';
+  if (/Ms$/.test(leaf) || leaf === 'ms') return 'ms';
+  if (/Bytes$/.test(leaf)) return 'bytes';
+  if (/(?:Pages|pages|count|Count|Sum|ratio|Ratio)$/.test(leaf)) return 'count';
+  if (series.startsWith('metric.') || series.startsWith('thp.')) return 'count';
+  return MEMORY_SERIES.test(series) ? 'bytes' : 'count';
 }
 
 /** A value in the unit its name implies; "—" when there is no value. */
@@ -71,4 +74,12 @@ export function formatValue(ref: string, value: number | null | undefined): stri
     default:
       return formatCount(value);
   }
+}
+
+/** An experiment parameter: sizes and durations by their names' units (regionBytes, holdMs), the rest as given. */
+export function formatParam(name: string, value: number | string | boolean): string {
+  if (typeof value !== 'number') return String(value);
+  if (/Bytes$/.test(name)) return formatBytes(value);
+  if (/Ms$/.test(name)) return formatMs(value);
+  return String(value);
 }
