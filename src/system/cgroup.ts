@@ -5,6 +5,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CGROUP_NAME_MARK, isCgroupFs, removeCgroupDir, type RemoveResult } from './cgroup-remove.js';
+import { readCgroupMemory, type CgroupMemory } from '../probe/cgroup.js';
 import type { Journal } from './journal.js';
 import { explainWriteError, readControl, writeControl } from './sysfs.js';
 
@@ -210,6 +211,11 @@ export class CgroupSandbox {
       return { usageBytes: num('memory.usage_in_bytes') ?? 0, peakBytes: num('memory.max_usage_in_bytes'), oomKills: counter('memory.oom_control', 'oom_kill') };
     }
     return { usageBytes: num('memory.current') ?? 0, peakBytes: num('memory.peak'), oomKills: counter('memory.events', 'oom_kill') };
+  }
+
+  /** usage and memory.stat (anon, THP, file...) through the probe's reader, as the sampler sees them */
+  memory(): CgroupMemory {
+    return readCgroupMemory(this.path, this.version);
   }
 
   /** Moves remaining processes to the parent, rmdirs (with retries), forgets the journal entry. Idempotent. */

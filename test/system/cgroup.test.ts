@@ -117,6 +117,8 @@ describe('cgroup v1 on the real kernel', () => {
         child.stdin?.write('go\n');
         const result = await child;
         const usage = sandbox.usage();
+        const memory = sandbox.memory();
+        expect(memory.usageBytes).toBeLessThanOrEqual(limitBytes);
         console.log(`v1 cgroup: child ended by ${result.signal ?? `exit ${result.exitCode}`}, peak ${usage.peakBytes} bytes of ${limitBytes}, oom_kill ${usage.oomKills}`);
         expect(String(result.stdout)).not.toMatch(/done/);
         expect(result.signal).toBe('SIGKILL');
