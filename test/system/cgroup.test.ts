@@ -17,6 +17,12 @@ afterEach(() => {
   for (const dir of cleanups.splice(0)) removeTree(dir);
 });
 
+function scratchState(): string {
+  const dir = tempStateDir();
+  cleanups.push(dir);
+  return dir;
+}
+
 describe('cgroup parsers (captured on this machine)', () => {
   it('parseProcCgroup - v1 memory path and the v2 "0::" path', () => {
     const parsed = parseProcCgroup(readFileSync(join(FIXTURES, 'hybrid-v1/proc/self/cgroup'), 'utf8'));
@@ -77,7 +83,7 @@ describe('cgroup v2', () => {
     expect(support.version).toBe(2);
     expect(support.canCreate).toBe(false);
     expect(support.reason).toMatch(/not enabled for children .*subtree_control.*Delegate=yes/);
-    expect(() => createCgroup({ root: join(FIXTURES, 'v2-no-memory'), limitBytes: 64 * MiB, journal: new Journal(tempStateDir()) })).toThrow(
+    expect(() => createCgroup({ root: join(FIXTURES, 'v2-no-memory'), limitBytes: 64 * MiB, journal: new Journal(scratchState()) })).toThrow(
       /cannot create a memory cgroup: the memory controller is not enabled/,
     );
   });
@@ -85,7 +91,7 @@ describe('cgroup v2', () => {
   it('createCgroup - limitBytes below 1 MiB or fractional is a RangeError before anything is created', () => {
     const root = fixtureTree('cgroup-v2');
     cleanups.push(root);
-    const journal = new Journal(tempStateDir());
+    const journal = new Journal(scratchState());
     expect(() => createCgroup({ root, limitBytes: 1000, journal })).toThrow(RangeError);
     expect(() => createCgroup({ root, limitBytes: 64 * MiB + 0.5, journal })).toThrow(RangeError);
     expect(readdirSync(join(root, 'sys/fs/cgroup')).filter((n) => n.startsWith('rsslab'))).toEqual([]);
@@ -139,7 +145,7 @@ describe('cgroup v1 on the real kernel', () => {
   it.skipIf(skipReason(!isRoot || !real.canCreate, `no creatable memory cgroup: ${real.reason}`))(
     'remove - moves a live process back to the parent, then rmdirs',
     async () => {
-      const sandbox = createCgroup({ limitBytes: 256 * MiB, journal: new Journal(tempStateDir()) });
+      const sandbox = createCgroup({ limitBytes: 256 * MiB, journal: new Journal(scratchState()) });
       sandboxes.push(sandbox);
       const child = execa('node', [join(CHILDREN, 'system-cgroup-hog.mjs'), String(MiB)], { reject: false, stdin: 'pipe' });
       try {
