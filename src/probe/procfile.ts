@@ -84,5 +84,5 @@ export function readTextIfPresent(path: string): string | null {
 
 /** smaps and smaps_rollup of an exited (zombie) process read empty: say so instead of "no Rss field". */
 export function processGone(path: string): ProbeError {
-  return probeError('ESRCH', path, `${path} is empty: the process has exited`);
+  return probeError('ESRCH', path, `${path} has no memory figures: the process has exited`);
 }

@@ -34,6 +34,15 @@ describe('takeSample (fixture captured on this machine)', () => {
     expect(s).not.toHaveProperty('memFreeBytes');
   });
 
+  it("take('fast') - totals from status only (no page-table walk): PSS, LazyFree, AnonHugePages and regions left out", () => {
+    const probe = new SampleProbe(fixture.pid, { root: machine, regions: fixtureRegions, memFree: true });
+    try {
+      expect(probe.take('fast')).toEqual({ rssBytes: 14824 * KiB, pssBytes: null, anonBytes: 13416 * KiB, anonHugeBytes: null, lazyFreeBytes: null, swapBytes: 0, regions: {}, memFreeBytes: 24267712 * KiB });
+    } finally {
+      probe.close();
+    }
+  });
+
   it('SampleProbe - a bad pid is a RangeError', () => {
     expect(() => new SampleProbe(0)).toThrow(RangeError);
     expect(() => new SampleProbe(1.5)).toThrow(RangeError);
@@ -80,9 +89,11 @@ describe.skipIf(regionsChildUnavailable !== null)('SampleProbe (live kernel, reg
     const probe = new SampleProbe(other.pid);
     try {
       expect(probe.take().rssBytes).toBeGreaterThan(0);
+      expect(probe.take('fast').rssBytes).toBeGreaterThan(0);
       await other.stop();
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(() => probe.take()).toThrow(expect.objectContaining({ code: expect.stringMatching(/^(ESRCH|ENOENT)$/) }));
+      expect(() => probe.take('fast')).toThrow(expect.objectContaining({ code: expect.stringMatching(/^(ESRCH|ENOENT)$/) }));
     } finally {
       probe.close();
     }
