@@ -1,6 +1,6 @@
-// One Sample of a child process, taken from the parent every 2-20 ms: smaps_rollup always (or
-// status on kernels before 4.14, which lack it), smaps only when regions are tagged, the rest only
-// when the experiment asks. Files stay open between samples (see procfile.ts), the cgroup directory
+// One Sample of a child process, taken from the parent every 2-20 ms: smaps_rollup (or status on
+// kernels before 4.14, which lack it), or smaps alone when regions are tagged, the rest only when the
+// experiment asks. Files stay open between samples (see procfile.ts), the cgroup directory
 // is resolved once, and parsing avoids per-line regexes: at 2 ms the sampler must not become the load.
 //
 // What a sample costs is mostly the kernel's: smaps and smaps_rollup walk the page tables of every
@@ -67,17 +67,22 @@ export class SampleProbe {
     this.regions = Object.entries(regions);
   }
 
-  /** 'full' reads smaps_rollup (and smaps for regions); 'fast' reads status only, see the header comment. */
+  /**
+   * 'full': smaps_rollup, or, when regions are tagged, smaps alone with the totals summed from it (one
+   * page-table walk, not two); 'fast': status only, see the header comment.
+   */
   take(mode: 'full' | 'fast' = 'full'): ProbeSample {
-    const sample: ProbeSample = mode === 'fast' ? this.readStatusTotals() : this.readTotals();
+    let sample: ProbeSample;
     if (mode === 'full' && this.regions.length > 0) {
-      const figures = this.smaps.readRanges(this.regions.map(([, region]) => region));
+      const { totals, ranges } = this.smaps.readSummary(this.regions.map(([, region]) => region));
       const regions: Record<string, RegionFigures> = {};
       this.regions.forEach(([name], i) => {
-        const f = figures[i];
+        const f = ranges[i];
         if (f) regions[name] = { sizeBytes: f.sizeBytes, rssBytes: f.rssBytes, anonHugeBytes: f.anonHugeBytes, lazyFreeBytes: f.lazyFreeBytes, swapBytes: f.swapBytes };
       });
-      sample.regions = regions;
+      sample = { ...totals, regions };
+    } else {
+      sample = mode === 'fast' ? this.readStatusTotals() : this.readTotals();
     }
     if (this.vmstat) sample.thp = parseVmstatThp(this.vmstat.read());
     if (this.cgroup) sample.cgroup = this.cgroup.read();

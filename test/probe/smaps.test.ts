@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findSmapsEntries, findSmapsRanges, parseSmaps, parseSmapsEntry, parseSmapsRollup, readSmapsEntries, readSmapsRollup } from '../../src/probe/index.js';
+import { findSmapsEntries, findSmapsRanges, summariseSmaps, parseSmaps, parseSmapsEntry, parseSmapsRollup, readSmapsEntries, readSmapsRollup } from '../../src/probe/index.js';
 import { FIXTURES, regionsChildUnavailable, startRegionsChild, type RegionsChild } from './regions-child.js';
 
 const KiB = 1024;
@@ -100,6 +100,18 @@ describe('smaps parser (fixture captured on this machine)', () => {
     expect(none?.mappings).toBe(0);
     const half = findSmapsRanges(smapsText, [{ address: addr('huge') + BigInt(2 * MiB), sizeBytes: 2 * MiB }])[0];
     expect(half?.outsideBytes).toBe(6 * MiB);
+  });
+});
+
+describe('summariseSmaps (fixture captured on this machine)', () => {
+  it('summariseSmaps - totals from smaps equal smaps_rollup (Pss within 1 kB per mapping), regions as findSmapsRanges', () => {
+    const rollup = parseSmapsRollup(rollupText);
+    const ranges = Object.values(fixture.regions).map((r) => ({ address: BigInt(r.address), sizeBytes: r.lengthBytes }));
+    const { totals, ranges: figures } = summariseSmaps(smapsText, ranges);
+    expect(totals).toMatchObject({ rssBytes: rollup.rssBytes, anonBytes: rollup.anonBytes, lazyFreeBytes: rollup.lazyFreeBytes, anonHugeBytes: rollup.anonHugeBytes, swapBytes: rollup.swapBytes });
+    expect(totals.pssBytes).toBeLessThanOrEqual(rollup.pssBytes);
+    expect(totals.pssBytes).toBeGreaterThan(rollup.pssBytes - 32 * KiB);
+    expect(figures).toEqual(findSmapsRanges(smapsText, ranges));
   });
 });
 
