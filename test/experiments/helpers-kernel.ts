@@ -1,0 +1,82 @@
+// Shared by the end-to-end experiment tests that change the machine (THP knobs, memory cgroups):
+// why a test must be skipped here, a quick run through the runner's own API, and the proof that the
+// machine was left exactly as found.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/native.js';
+import { runExperiment } from '../../src/lab/runner.js';
+import { evaluateMetric } from '../../src/check/metric.js';
+import { snapshotKnobs, type KnobSnapshot } from '../../src/system/knobs.js';
+import { withSystemLock } from '../../src/system/lock.js';
+import { cgroupSupport } from '../../src/system/cgroup.js';
+import { CGROUP_NAME_MARK } from '../../src/system/cgroup-remove.js';
+import type { Run, VariantRun } from '../../src/run/schema.js';
+
+export const MiB = 1024 * 1024;
+export const isRoot = process.getuid?.() === 0;
+
+/** Why the compiled child cannot run this experiment's current source, or null. The child runs dist/. */
+export function staleBuild(experimentId: string): string | null {
+  const root = packageRoot();
+  const child = join(root, 'dist', 'src', 'lab', 'child.js');
+  const compiled = join(root, 'dist', 'experiments', `${experimentId}.js`);
+  const source = join(root, 'experiments', `${experimentId}.ts`);
+  if (!existsSync(child) || !existsSync(compiled)) return `the compiled child is missing (${compiled}): run \`npx tsc -p tsconfig.json\` (npm test does it first)`;
+  if (statSync(compiled).mtimeMs < statSync(source).mtimeMs) return `${compiled} is older than ${source}: run \`npx tsc -p tsconfig.json\` (npm test does it first)`;
+  return null;
+}
+
+export interface MachineState {
+  knobs: KnobSnapshot;
+  /** memory cgroups this process's runs created and did not remove */
+  ourCgroups: string[];
+}
+
+function ourCgroups(): string[] {
+  const parent = cgroupSupport().parent;
+  if (parent === null || !existsSync(parent)) return [];
+  const mine = `${CGROUP_NAME_MARK}-${process.pid}-`;
+  return readdirSync(parent).filter((name) => name.startsWith(mine));
+}
+
+/** Knobs and our cgroups, read under rsslab's lock so another run's temporary knobs are never mistaken for the machine's. */
+export async function machineState(): Promise<MachineState> {
+  return withSystemLock(() => ({ knobs: snapshotKnobs(), ourCgroups: ourCgroups() }), { waitMs: 15 * 60_000 });
+}
+
+/** Every variant of the experiment, quick profile, with consent to tune the machine (the runner restores it). */
+export async function runQuick(experimentId: string): Promise<Run> {
+  return runExperiment(experimentId, {
+    quick: true,
+    allVariants: true,
+    tuneSystem: true,
+    interactive: false,
+    lockWaitMs: 15 * 60_000,
+    command: ['vitest', `test/experiments/${experimentId}.test.ts`],
+  });
+}
+
+export function variantOf(run: Run, id: string): VariantRun | null {
+  return run.variants.find((v) => v.variant === id) ?? null;
+}
+
+/** Why a variant has no result to check (skipped by the runner, with its reason), or null. */
+export function skippedReason(run: Run, id: string): string | null {
+  const s = run.skipped.find((x) => x.variant === id);
+  if (s) return s.reason;
+  return variantOf(run, id) ? null : `variant ${id} did not run`;
+}
+
+/** A metric of a variant, failing loudly when the Run has no such data. */
+export function metric(v: VariantRun, ref: string): number {
+  const value = evaluateMetric(v, ref);
+  if (value === null) throw new Error(`variant ${v.variant}: no data for ${ref}`);
+  return value;
+}
+
+/** Expectations that did not hold, as readable lines (empty when all held). */
+export function unheld(v: VariantRun): string[] {
+  return v.expectations
+    .filter((e) => e.status !== 'held')
+    .map((e) => `${e.status} ${e.id}: ${e.left}=${e.leftValue} ${e.op} ${e.rightValue}${e.reason ? ` (${e.reason})` : ''}`);
+}
