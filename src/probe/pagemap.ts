@@ -121,7 +121,7 @@ export function decodePageMap(pagemap: Uint8Array, pageCount: number, pageSize: 
     throw new RangeError(`pagemap buffer holds ${Math.floor(pagemap.byteLength / 8)} entries, ${pageCount} asked`);
   }
   scratch.ensurePages(pageCount);
-  const words = pagemap.byteOffset % 4 === 0 ? new Uint32Array(pagemap.buffer, pagemap.byteOffset, pageCount * 2) : new Uint32Array(pagemap.slice(0, pageCount * 8).buffer);
+  const words = pagemap.byteOffset % 4 === 0 ? new Uint32Array(pagemap.buffer, pagemap.byteOffset, pageCount * 2) : new Uint32Array(new Uint8Array(pagemap.subarray(0, pageCount * 8)).buffer) /* an aligned copy */;
   const { pfns, out } = scratch;
   let withPfn = 0;
   for (let i = 0; i < pageCount; i++) {

@@ -67,6 +67,13 @@ describe('page map decoding (pagemap + kpageflags captured on this machine)', ()
     expect(decodePageMap(entries, 2, 4096, null).pages).toBe('s.');
   });
 
+  it('decodePageMap - entries at an unaligned offset of a larger buffer decode the same', () => {
+    const raw = fixturePagemap('partial');
+    const shifted = Buffer.alloc(raw.length + 3);
+    raw.copy(shifted, 3);
+    expect(decodePageMap(shifted.subarray(3), 1024, 4096, fixtureFlags('partial')).pages).toBe('r'.repeat(256) + '.'.repeat(768));
+  });
+
   it('decodePageMap - a buffer shorter than the page count is a RangeError', () => {
     expect(() => decodePageMap(Buffer.alloc(8), 2, 4096, null)).toThrow(RangeError);
   });
