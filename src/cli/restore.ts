@@ -1,9 +1,20 @@
 // `rsslab restore`: after a SIGKILL nobody ran the restore guards; the journal still holds every
-// original value and every cgroup we made. Replay it.
+// original value and every cgroup we made. Replay it, holding the knob lock so that no run starts
+// changing knobs half-way through (and taking over the lock of the dead run).
 import { restoreJournal, describeRestore } from '../system/journal.js';
+import { withSystemLock } from '../system/lock.js';
+import { resolveStateDir } from '../system/paths.js';
 
 export async function restoreCommand(): Promise<number> {
-  const result = restoreJournal();
+  const dir = resolveStateDir();
+  const result = await withSystemLock(
+    (lock) => {
+      const dirs = [dir, ...lock.staleOwners.map((o) => o.stateDir).filter((d): d is string => d !== undefined && d !== dir)];
+      const parts = dirs.map((d) => restoreJournal({ stateDir: d }));
+      return { restored: parts.flatMap((p) => p.restored), skipped: parts.flatMap((p) => p.skipped) };
+    },
+    { waitMs: 60_000, stateDir: dir },
+  );
   for (const r of result.restored) process.stdout.write(`${r.ok ? 'restored' : 'FAILED to restore'}: ${describeRestore(r)}\n`);
   for (const s of result.skipped) process.stdout.write(`left alone: ${s.journal}: ${s.reason}\n`);
   if (result.restored.length === 0 && result.skipped.length === 0) process.stdout.write('nothing to restore: no journal of a dead rsslab run was found\n');

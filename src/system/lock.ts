@@ -10,6 +10,8 @@ import { commandOf, currentIdentity, isAlive, type ProcessIdentity } from './pro
 export interface LockOwner extends ProcessIdentity {
   startedAt: string;
   command: string;
+  /** where the owner keeps its journals, so whoever takes over a stale lock can restore them */
+  stateDir?: string;
 }
 
 export interface LockOptions {
@@ -20,6 +22,8 @@ export interface LockOptions {
   pollMs?: number;
   /** told when a stale lock is taken over */
   log?: (line: string) => void;
+  /** our journal directory, recorded in the lock file */
+  stateDir?: string;
 }
 
 export interface SystemLock {
@@ -27,6 +31,8 @@ export interface SystemLock {
   readonly owner: LockOwner;
   /** lines like "took over a stale lock of pid 123 (...)" */
   readonly notes: string[];
+  /** dead owners whose lock was taken over: their journals may still hold changed knobs */
+  readonly staleOwners: LockOwner[];
   /** idempotent */
   release(): void;
 }
@@ -43,6 +49,7 @@ function readOwner(path: string): LockOwner | null {
       procStartTime: typeof parsed.procStartTime === 'number' ? parsed.procStartTime : null,
       startedAt: typeof parsed.startedAt === 'string' ? parsed.startedAt : '?',
       command: typeof parsed.command === 'string' ? parsed.command : '?',
+      ...(typeof parsed.stateDir === 'string' ? { stateDir: parsed.stateDir } : {}),
     };
   } catch {
     return null; // missing, or half-written by an owner that is creating it right now
@@ -116,15 +123,17 @@ export async function acquireLock(options: LockOptions = {}): Promise<SystemLock
   const mine = held.get(path);
   if (mine !== undefined) {
     mine.count += 1;
-    return handle(path, mine.owner, []);
+    return handle(path, mine.owner, [], []);
   }
 
   const me: LockOwner = {
     ...currentIdentity(),
     startedAt: new Date().toISOString(),
     command: commandOf(process.pid) ?? process.argv.join(' '),
+    ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
   };
   const notes: string[] = [];
+  const staleOwners: LockOwner[] = [];
   const deadline = Date.now() + waitMs;
   for (;;) {
     if (tryCreate(path, me)) break;
@@ -133,6 +142,7 @@ export async function acquireLock(options: LockOptions = {}): Promise<SystemLock
       if (removeStale(path, holder)) {
         const note = `took over a stale lock ${path} of ${describe(holder)}: that process is gone`;
         notes.push(note);
+        staleOwners.push(holder);
         options.log?.(note);
       }
       continue;
@@ -163,16 +173,17 @@ export async function acquireLock(options: LockOptions = {}): Promise<SystemLock
   }
 
   held.set(path, { owner: me, count: 1 });
-  return handle(path, me, notes);
+  return handle(path, me, notes, staleOwners);
 }
 
 /** One acquisition: its release() is idempotent and drops only this acquisition's share. */
-function handle(path: string, owner: LockOwner, notes: string[]): SystemLock {
+function handle(path: string, owner: LockOwner, notes: string[], staleOwners: LockOwner[]): SystemLock {
   let released = false;
   return {
     path,
     owner,
     notes,
+    staleOwners,
     release() {
       if (released) return;
       released = true;

@@ -68,9 +68,12 @@ export class SystemSession {
     const lock =
       options.lock === false
         ? null
-        : await acquireLock({ ...(options.lockPath !== undefined ? { path: options.lockPath } : {}), waitMs: options.lockWaitMs ?? 0, log: note });
+        : await acquireLock({ ...(options.lockPath !== undefined ? { path: options.lockPath } : {}), waitMs: options.lockWaitMs ?? 0, log: note, stateDir: dir });
     try {
-      const stale = restoreJournal({ stateDir: dir });
+      // A dead lock owner may have kept its journals elsewhere (RSSLAB_STATE_DIR): restore those
+      // too, before anything here snapshots its changed knobs as "original".
+      const dirs = [dir, ...(lock?.staleOwners ?? []).map((o) => o.stateDir).filter((d): d is string => d !== undefined && d !== dir)];
+      const stale = { restored: dirs.flatMap((d) => restoreJournal({ stateDir: d }).restored) };
       for (const report of stale.restored) {
         note(`found a journal left by a run that died: ${describeRestore(report)}`);
       }
