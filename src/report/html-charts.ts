@@ -10,9 +10,9 @@ import { bytesToMiB, formatBytes } from './units.js';
 export const VARIANT_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#7F3C8D', '#444444', '#B8860B', '#1B9E77'];
 
 export const PAGE_STATE_STYLE: Record<string, { label: string; color: string }> = {
-  r: { label: 'resident (small page)', color: '#0072B2' },
-  H: { label: 'resident in a huge page', color: '#D55E00' },
-  L: { label: 'lazily freed (MADV_FREE)', color: '#E69F00' },
+  r: { label: 'resident', color: '#0072B2' },
+  H: { label: 'huge page', color: '#D55E00' },
+  L: { label: 'lazily freed', color: '#E69F00' },
   s: { label: 'swapped', color: '#7F3C8D' },
 };
 
@@ -25,7 +25,7 @@ export interface LinesChart {
   option: { [k: string]: Json };
   /** every series with the toggle it belongs to; the client shows those whose kind is checked */
   series: Array<{ kind: string; option: { [k: string]: Json } }>;
-  kinds: Array<{ kind: string; label: string; on: boolean }>;
+  kinds: Array<{ kind: string; label: string; on: boolean; dash: number[] | null }>;
 }
 
 export interface LayersChart {
@@ -92,7 +92,8 @@ function legendRows(names: string[], widthPx = 900): number {
   return Math.max(1, Math.ceil(total / widthPx));
 }
 
-const DASHES = ['dashed', 'dotted', [8, 3, 2, 3], [2, 6], [12, 4]];
+/** Line patterns of the series beside RSS, in order; the page's toggles show the same pattern as a swatch. */
+export const DASHES: number[][] = [[8, 5], [2, 4], [10, 3, 2, 3], [1, 7], [16, 5], [4, 2, 4, 8]];
 
 /** RSS of every variant on one chart, phase marks as labelled vertical lines, the other series as toggles. */
 export function rssChart(run: Run, id: string): LinesChart {
@@ -116,6 +117,8 @@ export function rssChart(run: Run, id: string): LinesChart {
     series.push({
       kind: 'rss',
       option: {
+        // ids, not names, tell the toggles' replaceMerge which series stay: all of a variant's series share its name
+        id: `${i}:rss`,
         name,
         type: 'line',
         showSymbol: false,
@@ -131,12 +134,13 @@ export function rssChart(run: Run, id: string): LinesChart {
       series.push({
         kind: s.name,
         option: {
+          id: `${i}:${s.name}`,
           name,
           type: 'line',
           showSymbol: points.length < 30,
           symbolSize: 5,
           color,
-          lineStyle: { width: 2, type: DASHES[k % DASHES.length] as Json },
+          lineStyle: { width: 2, type: DASHES[k % DASHES.length]! },
           data: xyData(points),
           step: s.source === 'report' ? 'end' : false,
           yAxisIndex: MACHINE_SERIES.has(s.name) ? 1 : 0,
@@ -162,7 +166,10 @@ export function rssChart(run: Run, id: string): LinesChart {
       legend: { type: 'plain', top: 8, textStyle: { fontSize: 15 }, data: names },
     },
     series,
-    kinds: [{ kind: 'rss', label: 'RSS (process)', on: true }, ...extra.map((s) => ({ kind: s.name, label: s.label, on: preferred.has(s.name) }))],
+    kinds: [
+      { kind: 'rss', label: 'RSS (process)', on: true, dash: null },
+      ...extra.map((s, k) => ({ kind: s.name, label: s.label, on: preferred.has(s.name), dash: DASHES[k % DASHES.length]! })),
+    ],
   };
 }
 
@@ -205,7 +212,7 @@ export function pageMapCharts(run: Run, v: VariantRun, idPrefix: string): PageMa
   return pageGrids(v.pageMaps).map((grid, i) => ({
     id: `${idPrefix}-${i}`,
     kind: 'pagemap',
-    title: `Pages of region "${grid.region}" over time — ${variantRunName(v, run.variants)} (${formatBytes(grid.pages * grid.pageSize)}, ${grid.pagesPerCell} page${grid.pagesPerCell > 1 ? 's' : ''} per row, from ${grid.source})`,
+    title: `Pages of region "${grid.region}" over time — ${variantRunName(v, run.variants)} (${formatBytes(grid.pages * grid.pageSize)}, ${grid.pagesPerCell} page${grid.pagesPerCell > 1 ? 's' : ''} per row, from ${grid.source}; grey: not resident)`,
     grid,
     states: PAGE_STATE_STYLE,
   }));

@@ -44,7 +44,7 @@ export const CLIENT_SCRIPT = String.raw`
     });
     return {
       animation: false,
-      grid: { left: 90, right: 30, top: 60, bottom: 50, show: true, backgroundColor: '#ececec', borderWidth: 0 },
+      grid: { left: 90, right: 30, top: 70, bottom: 50, show: true, backgroundColor: '#ececec', borderWidth: 0 },
       xAxis: { type: 'category', data: xs, name: 'time', nameLocation: 'middle', nameGap: 30, axisLabel: { fontSize: 13, interval: Math.max(0, Math.ceil(xs.length / 10) - 1) } },
       yAxis: { type: 'category', data: ys, name: 'offset in region', axisLabel: { fontSize: 13, interval: Math.max(0, Math.ceil(cells / 8) - 1) } },
       visualMap: {

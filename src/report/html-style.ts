@@ -12,7 +12,8 @@ h3 { font-size: 20px; margin: 24px 0 8px; }
 nav a { margin-right: 8px; }
 .chart-row { display: grid; grid-template-columns: minmax(0, 3fr) minmax(280px, 1fr); gap: 24px; align-items: start; }
 @media (max-width: 1100px) { .chart-row { grid-template-columns: 1fr; } }
-.grid-2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+.grid-2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 16px; }
+.swatch { vertical-align: middle; }
 figure.chart-box { margin: 0; }
 figcaption { font-weight: 600; margin-bottom: 4px; }
 .chart { width: 100%; border: 1px solid var(--line); border-radius: 4px; background: #fff; }

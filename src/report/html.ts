@@ -135,8 +135,11 @@ function storyAside(run: Run): string {
 
 function toggles(chart: LinesChart): string {
   if (chart.kinds.length <= 1) return '';
+  // each toggle shows its line pattern, so a reader can tell the dashed series apart
+  const swatch = (dash: number[] | null): string =>
+    `<svg class="swatch" width="36" height="10" aria-hidden="true"><line x1="0" y1="5" x2="36" y2="5" stroke="#333" stroke-width="${dash ? 2 : 4}"${dash ? ` stroke-dasharray="${dash.join(' ')}"` : ''}/></svg>`;
   const boxes = chart.kinds.map(
-    (k) => `<label><input type="checkbox" data-chart="${e(chart.id)}" data-kind="${e(k.kind)}"${k.on ? ' checked' : ''}> ${e(k.label)}</label>`,
+    (k) => `<label><input type="checkbox" data-chart="${e(chart.id)}" data-kind="${e(k.kind)}"${k.on ? ' checked' : ''}> ${swatch(k.dash)} ${e(k.label)}</label>`,
   );
   return `<div class="toggles"><span class="muted">show:</span> ${boxes.join(' ')}</div>`;
 }
@@ -159,9 +162,10 @@ function runSection(run: Run, index: number, charts: ChartSpec[]): string {
 <p class="machine-line">Linux ${e(run.machine.kernel)} · THP ${e(run.machine.thp.enabled ?? '?')} · khugepaged ${e(String(run.machine.thp.scanSleepMs ?? '?'))} ms / ${e(
     String(run.machine.thp.pagesToScan ?? '?'),
   )} pages · max_ptes_none ${e(String(run.machine.thp.maxPtesNone ?? '?'))} · params: ${e(params || 'none')}</p>
-<div class="chart-row"><div>${chartDiv(main, 'chart-main')}${toggles(main)}</div>${storyAside(run)}</div>
+<div class="chart-row"><div>${chartDiv(main, 'chart-main')}${toggles(main)}
 ${layers.length ? `<h3>Layers of RSS</h3><div class="grid-2">${layers.map((c) => chartDiv(c, 'chart-small')).join('')}</div>` : ''}
 ${pageMaps.length ? `<h3>Page maps</h3><div class="grid-2">${pageMaps.map((c) => chartDiv(c, 'chart-small')).join('')}</div>` : ''}
+</div>${storyAside(run)}</div>
 <h3>Headline figures</h3>${headlineTable(run)}
 <h3>Expectations</h3>${expectationsTable(run)}
 ${problemsList(run)}

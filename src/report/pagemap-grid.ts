@@ -15,7 +15,8 @@ export interface PageGrid {
   pages: number;
   /** pages per cell */
   pagesPerCell: number;
-  source: PageMap['source'];
+  /** what the flags were read from, e.g. "pagemap+kpageflags" (several when it changed between snapshots) */
+  source: string;
   snapshots: Array<{ tMs: number; phase: string; cells: string }>;
 }
 
@@ -82,7 +83,7 @@ export function pageGrids(pageMaps: PageMap[], maxColumns = 512, maxSnapshots = 
       pageSize: ordered[0]!.pageSize,
       pages,
       pagesPerCell: perCell,
-      source: ordered[0]!.source,
+      source: [...new Set(ordered.map((pm) => pm.source))].join(', '),
       snapshots: decoded.map(({ pm, pages: p }) => ({ tMs: pm.tMs, phase: pm.phase, cells: shrinkPages(p, perCell, cells) })),
     });
   }

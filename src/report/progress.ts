@@ -39,7 +39,9 @@ function endLine(event: Extract<RunEvent, { type: 'variant-end' }>): { ok: boole
 export type Progress = RunObserver & { close(): void };
 
 export function createProgress(opts: ProgressOptions): Progress {
-  const interactive = opts.interactive ?? defaultInteractive(opts.stream);
+  // ora moves the cursor with the stream's tty methods: a stream without them gets plain lines
+  const canSpin = typeof (opts.stream as { cursorTo?: unknown }).cursorTo === 'function';
+  const interactive = (opts.interactive ?? defaultInteractive(opts.stream)) && canSpin;
   const write = (line: string): void => {
     opts.stream.write(line + '\n');
   };
@@ -76,8 +78,11 @@ export function createProgress(opts: ProgressOptions): Progress {
       }
       case 'phase':
         if (current) Object.assign(current, { phase: event.phase, tMs: event.tMs, rssBytes: event.rssBytes });
-        if (interactive) refresh();
-        else write(`${event.experimentId}/${event.variant}: phase ${event.phase} at ${formatMs(event.tMs)}, RSS ${formatBytes(event.rssBytes)}`);
+        // a phase change is drawn at once; samples wait for the spinner's next frame
+        if (interactive) {
+          refresh();
+          spinner?.render();
+        } else write(`${event.experimentId}/${event.variant}: phase ${event.phase} at ${formatMs(event.tMs)}, RSS ${formatBytes(event.rssBytes)}`);
         break;
       case 'sample':
         // samples arrive every few ms: only the live display shows them
