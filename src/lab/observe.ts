@@ -97,9 +97,9 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
     lastPageMapMs = tMs;
   };
 
-  const tick = (tMs: number): boolean => {
+  const tick = (tMs: number, full = false): boolean => {
     if (!probe) return true;
-    const s = probe.sample(tMs, [...regions.values()]);
+    const s = probe.sample(tMs, [...regions.values()], full);
     if (!s) return false; // the child is gone
     samples.push(s);
     o.onSample?.(s);
@@ -136,7 +136,7 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
         const mark: Mark = { tMs, phase: m.phase, label: m.label };
         marks.push(mark);
         // The state at the boundary, taken while the child waits for our ack.
-        tick(tMs);
+        tick(tMs, true);
         takePageMaps(tMs);
         o.onPhase?.(mark, samples[samples.length - 1]?.rssBytes ?? 0);
         send({ type: 'ack', seq: m.seq });

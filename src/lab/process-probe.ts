@@ -1,5 +1,6 @@
 // The parent's view of one child: the probe's SampleProbe (files kept open across samples) plus a
 // page-map reader, behind one object the observer can call from its timer.
+import { performance } from 'node:perf_hooks';
 import type { Sample } from '../run/schema.js';
 import { SampleProbe } from '../probe/sample.js';
 import { PageMapReader, type PageMapResult } from '../probe/pagemap.js';
@@ -16,10 +17,20 @@ export interface ProcessProbeOptions {
   cgroupPath: string | null;
 }
 
+/**
+ * A full sample reads smaps, which makes the kernel walk the child's page tables under its mmap lock:
+ * 1 ms at 16 MiB resident, 16 ms at 1 GiB (measured here). Between full samples the probe takes
+ * fast ones (/proc/<pid>/status: RSS, anon, swap in ~0.02 ms), so RSS keeps the asked rate while the
+ * detailed figures (regions, LazyFree, AnonHugePages) cost at most FULL_SHARE of the wall clock.
+ */
+const FULL_SHARE = 0.25;
+
 export class ProcessProbe {
   private readonly probe: SampleProbe;
   private pagemap: PageMapReader | null = null;
   private tagged = '';
+  private lastFullMs = Number.NEGATIVE_INFINITY;
+  private fullCostMs = 0;
 
   constructor(
     readonly pid: number,
@@ -28,15 +39,21 @@ export class ProcessProbe {
     this.probe = new SampleProbe(pid, { thp: opts.thp, memFree: opts.memFree, ...(opts.cgroupPath ? { cgroupPath: opts.cgroupPath } : {}) });
   }
 
-  /** One sample, or null when the process has gone (its /proc files vanish or read empty). */
-  sample(tMs: number, regions: TaggedRegion[]): Sample | null {
+  /** One sample, or null when the process has gone (its /proc files vanish or read empty). `full` forces the detailed read (phase marks). */
+  sample(tMs: number, regions: TaggedRegion[], full = false): Sample | null {
     const key = regions.map((r) => `${r.name}@${r.address}+${r.sizeBytes}`).join(',');
     if (key !== this.tagged) {
       this.probe.setRegions(Object.fromEntries(regions.map((r) => [r.name, { address: r.address, sizeBytes: r.sizeBytes }])));
       this.tagged = key;
     }
     try {
-      return { tMs, ...this.probe.take() };
+      const wantFull = full || tMs - this.lastFullMs >= (this.fullCostMs * (1 - FULL_SHARE)) / FULL_SHARE;
+      if (!wantFull) return { tMs, ...this.probe.take('fast') };
+      const t0 = performance.now();
+      const s = { tMs, ...this.probe.take('full') };
+      this.fullCostMs = performance.now() - t0;
+      this.lastFullMs = tMs;
+      return s;
     } catch {
       return null;
     }
