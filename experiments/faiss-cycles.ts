@@ -382,6 +382,7 @@ export default defineExperiment<FaissParams>({
     }
 
     await ctx.phase('idle', 'idle');
+    reportState();
     await ctx.sleep(p.finalIdleMs);
     reportState();
   },
