@@ -11,12 +11,11 @@ import {
   evaluateMetric,
   mallocInfo,
   mallocTrim,
+  runOnThreads,
   type Expectation,
   type VariantOutcome,
   type VariantSpec,
 } from '../src/lab/index.js';
-// TODO(lab/index): runOnThreads is not re-exported by src/lab/index.ts yet (src/core/workload.ts).
-import { runOnThreads } from '../src/core/workload.js';
 
 type Shape = 'same-thread' | 'fresh-thread';
 
