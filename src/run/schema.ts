@@ -101,6 +101,9 @@ export interface Report {
  * src/run/pagemap-codec.ts), one state per page:
  *   '.' not resident, 'r' resident (small page), 'H' resident and part of a huge page,
  *   'L' lazily freed (MADV_FREE, clean anon not yet reclaimed), 's' swapped
+ * 'L' comes from kpageflags (anon without PG_swapbacked). A write after MADV_FREE dirties only the
+ * PTE, which neither pagemap nor kpageflags shows, so a re-written page stays 'L' in the map until
+ * reclaim looks at it; smaps' LazyFree (which checks the PTE) is the exact count.
  */
 export interface PageMap {
   tMs: number;
