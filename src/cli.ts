@@ -73,6 +73,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <dir>', 'folder for Run JSON and reports', 'rsslab-runs')
     .option('--interval <ms>', `sampling interval (≥ ${MIN_INTERVAL_MS} ms)`, intervalMs)
     .option('--timeout <duration>', 'kill a child that runs longer than this (e.g. 90s)', durationMs)
+    .option('--force', 'run even if the sizes asked for may not fit in the memory available')
+    .option('--lock-wait <duration>', 'how long to wait for another rsslab run holding the system lock (default 15min)', durationMs)
     .option('--json', 'print the Runs as JSON on stdout instead of the summary')
     .addOption(new Option('--format <list>', 'reports to write: html,md,csv (json always)').default('html,md,csv'))
     .action(async (experiments: string[], opts) => setExit(await runCommand(experiments, opts)));
@@ -131,6 +133,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError || e instanceof RunFormatError || e instanceof RangeError || e instanceof TypeError) {
       process.stderr.write(`rsslab: ${e.message}\n`);
       return EXIT.usage;
+    }
+    if ((e as { code?: unknown }).code === 'ERR_RSSLAB_LOCKED') {
+      // another run holds the system lock: a fact to report, not a crash (nothing was changed)
+      process.stderr.write(`rsslab: ${(e as Error).message}\n`);
+      return EXIT.failed;
     }
     process.stderr.write(`rsslab: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT.failed;

@@ -20,6 +20,8 @@ export interface RunCliOptions {
   out: string;
   interval?: number;
   timeout?: number;
+  force?: boolean;
+  lockWait?: number;
   json?: boolean;
   format: string;
 }
@@ -47,6 +49,8 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
         interactive: defaultInteractive(process.stdin) && defaultInteractive(process.stdout),
         ...(o.interval !== undefined ? { intervalMs: o.interval } : {}),
         ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
+        ...(o.force ? { force: true } : {}),
+        ...(o.lockWait !== undefined ? { lockWaitMs: o.lockWait } : {}),
         observer: progress,
         command: ['rsslab', ...process.argv.slice(2)],
       });

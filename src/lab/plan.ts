@@ -5,6 +5,7 @@ import type { ExperimentDefinition, Params, Requirement, VariantSpec } from './e
 import type { KnobName } from '../system/knob-names.js';
 import { allocatorEnv } from '../system/allocators.js';
 import type { LabMachine } from './machine.js';
+import { pressureOutsideCgroup } from './limits.js';
 
 export interface VariantPlan {
   variant: VariantSpec<Params>;
@@ -50,6 +51,8 @@ export function planVariant(def: ExperimentDefinition<Params>, v: VariantSpec<Pa
   if (Object.keys(knobs).length > 0 && !lab.tune.ok) reasons.push(`needs kernel knobs (${Object.entries(knobs).map(([k, x]) => `${k}=${x}`).join(', ')}): ${lab.tune.reason}`);
   const limit = typeof v.cgroupLimitBytes === 'function' ? v.cgroupLimitBytes(params) : (v.cgroupLimitBytes ?? null);
   if (limit !== null && !lab.cgroup.canCreate) reasons.push(`needs a memory cgroup: ${lab.cgroup.reason}`);
+  const unsafe = pressureOutsideCgroup(params, (v.requires ?? []).includes('cgroup'), limit);
+  if (unsafe) reasons.push(unsafe);
 
   let env: Record<string, string> = { ...(v.env ?? {}) };
   if (v.allocator && v.allocator !== 'glibc') {

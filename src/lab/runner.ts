@@ -6,11 +6,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../native.js';
 import { EXPERIMENT_IDS, isExperimentId, loadExperiment } from '../../experiments/index.js';
-import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Run, type VariantRun } from '../run/schema.js';
+import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Mark, type Run, type VariantRun } from '../run/schema.js';
 import { judge } from '../check/expectations.js';
 import { evaluateMetric } from '../check/metric.js';
 import { readThpSettings } from '../probe/thp.js';
 import { openSystemSession, type SystemSession } from '../system/session.js';
+import type { LockOwner } from '../system/lock.js';
 import { installRestoreGuards } from '../system/guard.js';
 import { askConsent } from '../system/consent.js';
 import type { ExperimentDefinition, ParamValue, Params, VariantSpec } from './experiment.js';
@@ -18,6 +19,7 @@ import type { RunObserver } from './events.js';
 import { resolveParams, variantParams } from './params.js';
 import { describeLab, type LabMachine } from './machine.js';
 import { planVariant, type VariantPlan } from './plan.js';
+import { checkMemoryFits, estimateVariantBytes, memoryBudget } from './limits.js';
 import { observeChild } from './observe.js';
 import { DEFAULT_INTERVAL_MS } from './sampler.js';
 import { rsslabVersion } from './version.js';
@@ -43,8 +45,16 @@ export interface RunOptions {
   timeoutMs?: number;
   /** how long to wait for another rsslab run's system lock */
   lockWaitMs?: number;
+  /** run even when the sizes asked for may not fit in available memory (limits.ts) */
+  force?: boolean;
   observer?: RunObserver;
   command?: string[];
+  /**
+   * Awaited at every phase mark (the child's 'end' mark included) before the child may go on: the
+   * experiment stays at the boundary until it resolves. `rsslab workshop --step` waits here for the
+   * presenter's "Next". Pass a generous `timeoutMs` with it: the child's timeout keeps running.
+   */
+  beforeAck?: (mark: { experimentId: string; variant: string; phase: string; label: string; tMs: number }) => Promise<void>;
 }
 
 function childScript(): string {
@@ -120,6 +130,12 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
   const plans = variants.map((v) => planVariant(def, v, variantParams(params, v.params, userParams), lab));
   const skipped: Run['skipped'] = [];
 
+  // Before anything changes on the machine: would each child fit in the memory there is?
+  const estimates = plans.filter((p) => !p.skip).map((p) => estimateVariantBytes(def, p.variant.id, p.params, p.cgroupLimitBytes));
+  const tooBig = checkMemoryFits(estimates, memoryBudget());
+  if (tooBig && !opts.force) throw new UsageError(`${def.id}: ${tooBig}`);
+  if (tooBig) note(`${def.id}: --force given; running although ${tooBig.replace(/^refusing to run: /, '').replace(/ Choose smaller.*$/, '')}`);
+
   // Consent, once per experiment, for every change any variant (and the speed-up) would make.
   const wantsKnobs = plans.some((p) => !p.skip && Object.keys(p.knobs).length > 0) || (def.speedUp && lab.tune.ok);
   const wantsCgroup = plans.some((p) => !p.skip && p.cgroupLimitBytes !== null);
@@ -135,7 +151,7 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
   let uninstall: (() => void) | null = null;
   const canChange = consent.granted;
   if (canChange && (wantsKnobs || wantsCgroup)) {
-    session = await openSystemSession({ lockWaitMs: opts.lockWaitMs ?? 15 * 60_000, log: note });
+    session = await openSessionNoticing(opts.lockWaitMs ?? 15 * 60_000, note);
     uninstall = installRestoreGuards(session);
   }
 
@@ -202,6 +218,23 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
   return run;
 }
 
+/**
+ * Takes rsslab's system lock, saying so when another run holds it: a short try first, then a
+ * notice naming the holder, then the rest of the wait (a silent 15-minute wait looks like a hang).
+ */
+async function openSessionNoticing(waitMs: number, note: (m: string) => void): Promise<SystemSession> {
+  const firstMs = Math.min(waitMs, 1000);
+  try {
+    return await openSystemSession({ lockWaitMs: firstMs, log: note });
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_RSSLAB_LOCKED' || waitMs <= firstMs) throw e;
+    const h = (e as { holder?: LockOwner | null }).holder;
+    const who = h ? `pid ${h.pid} (${h.command}, since ${h.startedAt})` : 'another process';
+    note(`waiting for rsslab's system lock held by ${who}, up to ${Math.round((waitMs - firstMs) / 1000)} s; stop that run or wait`);
+    return await openSystemSession({ lockWaitMs: waitMs - firstMs, log: note });
+  }
+}
+
 function describeChanges(def: ExperimentDefinition<Params>, plans: VariantPlan[], lab: LabMachine): string[] {
   const out: string[] = [];
   if (def.speedUp && lab.tune.ok) {
@@ -259,7 +292,10 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
       beforeStart: cgroup ? (pid) => cgroup!.addProcess(pid) : undefined,
       cgroupPath: cgroup?.path ?? null,
       onPhase: (mark, rssBytes) => c.emit({ type: 'phase', experimentId: def.id, variant: v.id, phase: mark.phase, label: mark.label, tMs: mark.tMs, rssBytes }),
-      onSample: (s) => c.emit({ type: 'sample', experimentId: def.id, variant: v.id, tMs: s.tMs, rssBytes: s.rssBytes }),
+      onSample: (s) => c.emit({ type: 'sample', experimentId: def.id, variant: v.id, tMs: s.tMs, rssBytes: s.rssBytes, sample: s }),
+      onReport: (report) => c.emit({ type: 'report', experimentId: def.id, variant: v.id, report }),
+      onPageMap: (pageMap) => c.emit({ type: 'page-map', experimentId: def.id, variant: v.id, pageMap }),
+      ...(c.opts.beforeAck ? { beforeAck: (mark: Mark) => c.opts.beforeAck!({ experimentId: def.id, variant: v.id, ...mark }) } : {}),
       onLog: (m) => c.note(`${def.id}/${v.id}: ${m}`),
     });
     Object.assign(out, { marks: obs.marks, samples: obs.samples, reports: obs.reports, pageMaps: obs.pageMaps, sampler: obs.sampler, durationMs: obs.durationMs });

@@ -21,9 +21,17 @@ export function writeFileAtomic(path: string, data: string): void {
   }
 }
 
-/** `<dir>/<experiment>.json`; the Run's own id is the experiment id. */
+// An experiment id becomes a file name: a Run read from elsewhere (or a future experiment) must not
+// be able to name "../../etc/x" and have rsslab, running as root, write outside the output folder.
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** `<dir>/<experiment>.json`; the Run's own id is the experiment id (letters, digits, . _ - only). */
 export function writeRunFile(run: Run, dir: string): string {
-  const file = join(dir, `${run.experiment.id}.json`);
+  const id = run.experiment.id;
+  if (typeof id !== 'string' || !SAFE_ID.test(id) || id.includes('..')) {
+    throw new RangeError(`refusing to write a Run whose experiment id ${JSON.stringify(id)} is not a plain name (letters, digits, '.', '_', '-'): it would choose a path outside ${dir}`);
+  }
+  const file = join(dir, `${id}.json`);
   writeFileAtomic(file, JSON.stringify(run) + '\n');
   return file;
 }
