@@ -1,0 +1,98 @@
+// The bench's figures as terminal tables. Numbers go through src/report/units.ts; sub-millisecond
+// figures are printed as microsecond counts (the unit is in the column header) so they stay readable.
+import Table from 'cli-table3';
+import { formatBytes, formatCount, formatMs } from '../report/units.js';
+import type { BenchResults } from './result.js';
+
+const us = (ms: number): string => formatCount(Math.round(ms * 1000));
+const ms = (v: number | null): string => (v === null ? '—' : formatMs(v));
+
+function table(head: string[], rows: string[][]): string {
+  const t = new Table({ head, style: { head: [], border: [], compact: true } });
+  for (const r of rows) t.push(r);
+  return t.toString();
+}
+
+function holderName(h: { totalBytes: number; mappings: number; hint: string }): string {
+  return `${formatBytes(h.totalBytes)}${h.hint === 'hugepage' ? ' THP' : ''}${h.mappings > 1 ? ` in ${h.mappings} maps` : ''}`;
+}
+
+export function renderTables(r: BenchResults): string {
+  const out: string[] = [];
+  out.push(`rsslab bench (${r.profile}) on ${r.machine.hostname}: ${r.machine.kernel}, ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${formatBytes(r.machine.memTotalBytes)}`);
+  out.push(`load average at start ${r.loadAverage.start.map((x) => x.toFixed(2)).join(' ')}, at end ${r.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} (a shared machine: figures are indicative)`);
+  if (r.reproduce.length > 0) {
+    out.push('', 'Time to reproduce (effect visible):');
+    out.push(
+      table(
+        ['case', 'effect after cause', 'since spawn', 'whole run', 'kernel pace (est.)', 'speed-up', 'knobs restored'],
+        r.reproduce.map((c) => [
+          `${c.experiment}/${c.variant}`,
+          ms(c.effectAfterPhaseMs),
+          ms(c.effectSinceSpawnMs),
+          formatMs(c.runWallMs),
+          c.kernelPace ? formatMs(c.kernelPace.estimatedMs) : 'immediate',
+          c.speedUp === null ? '—' : `${formatCount(c.speedUp)}×`,
+          c.knobsRestored ? 'yes' : 'NO',
+        ]),
+      ),
+    );
+  }
+  if (r.sampler.length > 0) {
+    out.push('', 'Sampler (µs per sample; rates in Hz; jitter at the 20 ms default):');
+    out.push(
+      table(
+        ['child', 'VMAs', 'probe', 'median µs', 'p99 µs', 'CPU µs', 'max Hz', 'Hz at 2 ms', 'jitter p50 µs', 'jitter p99 µs'],
+        r.sampler.map((s) => [
+          holderName(s.holder),
+          String(s.holder.vmaCount),
+          s.mode === 'fast' ? 'status' : s.mode === 'full' ? 'smaps_rollup' : 'smaps+region',
+          us(s.backToBack.costMs.median),
+          us(s.backToBack.costMs.p99),
+          us(s.backToBack.cpuPerSampleMs),
+          formatCount(Math.round(s.backToBack.maxRateHz)),
+          formatCount(Math.round(s.atMinInterval.achievedHz)),
+          us(s.atDefaultInterval.jitterP50Ms),
+          us(s.atDefaultInterval.jitterP99Ms),
+        ]),
+      ),
+    );
+  }
+  if (r.addon.figures.length > 0) {
+    out.push('', `Addon overhead: seed-004 page-by-page MADV_DONTNEED loop, Region.advise from JS vs C (${r.addon.compiler ?? 'cc'} -O2):`);
+    out.push(
+      table(
+        ['region', 'calls', 'JS median', 'C median', 'JS µs/call', 'C µs/call', 'ratio JS/C'],
+        r.addon.figures.map((a) => [
+          holderName({ totalBytes: a.regionBytes, mappings: 1, hint: a.hint }),
+          formatCount(a.calls),
+          formatMs(a.jsMs.median),
+          formatMs(a.cMs.median),
+          formatCount(a.jsPerCallUs),
+          formatCount(a.cPerCallUs),
+          `${formatCount(a.ratio)}×`,
+        ]),
+      ),
+    );
+  }
+  if (r.pageMap.length > 0) {
+    out.push('', 'Page map of one region (PageMapReader, ms):');
+    out.push(
+      table(
+        ['region', 'source', 'median', 'p99', 'first', 'CPU/map', 'pages r / H'],
+        r.pageMap.map((p) => [
+          holderName(p.holder),
+          p.source,
+          formatCount(p.durationMs.median),
+          formatCount(p.durationMs.p99),
+          formatCount(p.firstMs),
+          formatCount(p.cpuPerMapMs),
+          `${formatCount(p.pages.resident)} / ${formatCount(p.pages.huge)}`,
+        ]),
+      ),
+    );
+  }
+  for (const s of r.skipped) out.push(`skipped ${s.bench}: ${s.reason}`);
+  for (const e of r.errors) out.push(`FAILED ${e.bench} (${e.what}): ${e.message}`);
+  return out.join('\n');
+}
