@@ -61,7 +61,7 @@ interface AllocatorConfig {
   description: string;
   spec: Pick<VariantSpec<FaissParams>, 'allocator' | 'env' | 'requires'> & { params?: Partial<FaissParams> };
   outcome: Outcome;
-  /** in the default set (fresh-thread shape; same-thread variants are all opt-in but glibc's) */
+  /** in the default set (fresh-thread shape only) */
   default: boolean;
 }
 
@@ -156,7 +156,8 @@ function variantOf(config: AllocatorConfig, shape: (typeof SHAPES)[number]): Var
     description: config.description,
     ...spec,
     params: { ...params, shape: shape.shape },
-    default: shape.shape === 'fresh-thread' ? config.default : config.key === 'glibc',
+    // the seed's shape is the default set; the long-lived-thread shape is there to compare (--variant, --all-variants)
+    default: shape.shape === 'fresh-thread' && config.default,
   };
 }
 
