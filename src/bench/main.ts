@@ -7,7 +7,8 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, CommanderError } from 'commander';
-import { describeMachine } from '../probe/machine.js';
+import { describeMachine, type MachineFacts } from '../probe/machine.js';
+import { withSystemLock } from '../system/lock.js';
 import { rsslabVersion } from '../lab/version.js';
 import { benchAddon, compileLoop } from './addon-bench.js';
 import { startHolder } from './holder.js';
@@ -106,6 +107,16 @@ async function runReproduce(profile: BenchProfile, r: BenchResults): Promise<voi
   if (profile.name === 'quick') r.skipped.push({ bench: 'reproduce', reason: 'quick profile: only madv-free is reproduced (thp-khugepaged and faiss-cycles take tens of seconds)' });
 }
 
+/**
+ * When the bench will change knobs (the THP case, as root), the machine is described holding rsslab's
+ * lock, so its THP settings are the machine's own and not another rsslab run's temporary speed-up.
+ */
+async function machineAtRest(profile: BenchProfile, benches: BenchName[]): Promise<MachineFacts> {
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const changesKnobs = root && benches.includes('reproduce') && profile.reproduce.includes('thp-khugepaged');
+  return changesKnobs ? withSystemLock(() => describeMachine(), { log }) : describeMachine();
+}
+
 export async function runBench(opts: CliOptions, argv: string[]): Promise<{ results: BenchResults; outFile: string }> {
   const benches = parseOnly(opts.only);
   const profile = PROFILES[opts.quick ? 'quick' : 'full'];
@@ -121,7 +132,7 @@ export async function runBench(opts: CliOptions, argv: string[]): Promise<{ resu
     startedAt: new Date(started).toISOString(),
     durationMs: 0,
     command: argv,
-    machine: { ...describeMachine(), cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+    machine: { ...(await machineAtRest(profile, benches)), cpuModel: os.cpus()[0]?.model ?? 'unknown' },
     loadAverage: { start: os.loadavg(), end: [] },
     reproduce: [],
     sampler: [],

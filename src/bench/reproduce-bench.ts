@@ -9,6 +9,7 @@ import { loadDefinition, runExperiment } from '../lab/runner.js';
 import type { ParamValue } from '../lab/experiment.js';
 import type { KnobChange, VariantRun } from '../run/schema.js';
 import { snapshotKnobs } from '../system/knobs.js';
+import { withSystemLock } from '../system/lock.js';
 import { khugepagedPace, type KhugepagedPace } from './pace.js';
 
 export type CaseId = 'thp-khugepaged' | 'madv-free' | 'faiss-cycles';
@@ -92,9 +93,18 @@ function sameKnobs(a: Record<string, string | null>, b: Record<string, string | 
   return Object.keys(a).every((k) => a[k] === b[k]);
 }
 
+/**
+ * As root the case runs holding rsslab's system lock: the knobs read before it are then the machine's
+ * own (another rsslab run may have khugepaged sped up while it holds the lock), and runExperiment's
+ * session shares the lock, changes the knobs and restores them.
+ */
 export async function benchReproduce(id: CaseId, quick: boolean, log: (m: string) => void): Promise<ReproduceFigures> {
-  const spec = CASES[id];
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  return root ? withSystemLock(() => reproduce(id, quick, root, log), { log }) : reproduce(id, quick, root, log);
+}
+
+async function reproduce(id: CaseId, quick: boolean, root: boolean, log: (m: string) => void): Promise<ReproduceFigures> {
+  const spec = CASES[id];
   const before = snapshotKnobs();
   const overrides = quick ? {} : spec.params;
   const t0 = performance.now();
