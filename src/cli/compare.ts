@@ -1,0 +1,76 @@
+// `rsslab compare BASELINE CANDIDATE`: compare two sets of Runs (files or folders) metric by metric.
+// Exit codes: 0 no regression, 1 a regression beyond the thresholds (or a variant that ran in the
+// baseline failed in the candidate), 2 unusable input (missing, corrupt, empty folder, another
+// schema version, nothing in common, different profiles) or bad flags.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadRuns, RunLoadError } from '../report/load.js';
+import type { Run } from '../run/schema.js';
+import { compareRuns, CompareInputError } from '../check/compare.js';
+import { renderCompareMarkdown, renderCompareTerminal } from '../check/compare-render.js';
+import { DEFAULT_THRESHOLDS, parseAbs, parseRel, parseThresholdOverride, type ThresholdConfig } from '../check/thresholds.js';
+
+export interface CompareCliOptions {
+  thresholdRel?: string;
+  thresholdAbs?: string;
+  threshold: string[];
+  alpha?: string;
+  /** append the Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY) */
+  markdown?: string;
+  format?: string;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+function thresholds(o: CompareCliOptions): ThresholdConfig {
+  const cfg: ThresholdConfig = { ...DEFAULT_THRESHOLDS, perMetric: {} };
+  if (o.thresholdRel !== undefined) cfg.rel = parseRel(o.thresholdRel);
+  if (o.thresholdAbs !== undefined) cfg.absBytes = parseAbs(o.thresholdAbs, 'bytes');
+  for (const spec of o.threshold) {
+    const [metric, t] = parseThresholdOverride(spec);
+    cfg.perMetric[metric] = { ...cfg.perMetric[metric], ...t };
+  }
+  return cfg;
+}
+
+async function load(which: 'baseline' | 'candidate', path: string): Promise<Run[]> {
+  try {
+    return (await loadRuns([path])).runs.map((l) => l.run);
+  } catch (e) {
+    if (e instanceof RunLoadError) throw new CompareInputError(`${which} ${e.message}`);
+    throw e;
+  }
+}
+
+export async function compareCli(baselinePath: string, candidatePath: string, o: CompareCliOptions): Promise<number> {
+  const out = o.stdout ?? process.stdout;
+  const err = o.stderr ?? process.stderr;
+  try {
+    const format = o.format ?? 'text';
+    if (!['text', 'md', 'json'].includes(format)) throw new RangeError(`--format "${format}": use text, md or json`);
+    const alpha = o.alpha === undefined ? 0.05 : Number(o.alpha);
+    if (!(alpha > 0 && alpha < 1)) throw new RangeError(`--alpha "${o.alpha}": a significance level between 0 and 1, e.g. 0.05`);
+    const cfg = thresholds(o);
+    const result = compareRuns(await load('baseline', baselinePath), await load('candidate', candidatePath), { thresholds: cfg, alpha });
+    const markdown = renderCompareMarkdown(result);
+    if (format === 'json') out.write(JSON.stringify(result) + '\n');
+    else out.write(format === 'md' ? markdown : renderCompareTerminal(result));
+    if (o.markdown) {
+      // appended: $GITHUB_STEP_SUMMARY collects what every command of a step writes
+      try {
+        mkdirSync(dirname(o.markdown), { recursive: true });
+        appendFileSync(o.markdown, markdown + '\n');
+      } catch (e) {
+        err.write(`rsslab compare: cannot write the Markdown summary to ${o.markdown}: ${(e as Error).message}\n`);
+        return 2;
+      }
+    }
+    return result.regressions > 0 ? 1 : 0;
+  } catch (e) {
+    if (e instanceof CompareInputError || e instanceof RangeError) {
+      err.write(`rsslab compare: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
