@@ -17,6 +17,7 @@ import { doctorCommand } from './cli/doctor.js';
 import { restoreCommand } from './cli/restore.js';
 import { watchCommand } from './cli/watch.js';
 import { reportCli } from './cli/report.js';
+import { compareCli } from './cli/compare.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, restore: 3 } as const;
 
@@ -104,7 +105,23 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--duration <duration>', 'stop watching after this long (default: until the command exits)', durationMs)
     .option('--out <dir>', 'folder for the Run JSON and reports', 'rsslab-runs')
     .option('--json', 'print the Run as JSON on stdout')
+    .option('--expect <text>', "an expectation stored in the Run; exit 1 if it fails, e.g. 'rss@start:settled <= 1.2 * rss@start:watch' (repeatable)", collect, [])
+    .option('--mark-on-stdout <regex>', 'turn lines of the command’s stdout that match into phase marks (group "phase" or the first group names the phase)')
+    .option('--settle <duration>', 'mark a phase "settled" this long after the last mark (the command must still be running then), e.g. 5s', durationMs)
     .action(async (command: string[], opts) => setExit(await watchCommand(command, opts)));
+
+  program
+    .command('compare')
+    .description('compare two sets of Runs (files or folders) for regressions; exit 1 on a regression beyond the thresholds')
+    .argument('<baseline>', 'baseline Run file or folder')
+    .argument('<candidate>', 'candidate Run file or folder')
+    .option('--threshold-rel <percent>', 'relative threshold on the medians', '10%')
+    .option('--threshold-abs <size>', 'absolute threshold for byte figures', '8MiB')
+    .option('--threshold <metric=spec>', 'per-metric override, e.g. region.main.rss@end:free=5%,4MiB or metric.regrowMs=20%,1s,lower (repeatable)', collect, [])
+    .option('--alpha <p>', 'significance level of the permutation test on the repeats', '0.05')
+    .option('--markdown <file>', 'append a Markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY")')
+    .option('--format <format>', 'stdout: text, md or json', 'text')
+    .action(async (baseline: string, candidate: string, opts) => setExit(await compareCli(baseline, candidate, opts)));
 
   program
     .command('report')

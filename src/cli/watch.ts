@@ -7,6 +7,7 @@ import { renderTerminalSummary } from '../report/terminal.js';
 import { defaultInteractive } from '../report/progress.js';
 import { join } from 'node:path';
 import { outputDir } from './out.js';
+import { parseExpectations } from '../check/expect.js';
 
 export interface WatchCliOptions {
   pid?: number;
@@ -17,6 +18,9 @@ export interface WatchCliOptions {
   duration?: number;
   out: string;
   json?: boolean;
+  expect?: string[];
+  markOnStdout?: string;
+  settle?: number;
 }
 
 export async function watchCommand(command: string[], o: WatchCliOptions): Promise<number> {
@@ -25,6 +29,14 @@ export async function watchCommand(command: string[], o: WatchCliOptions): Promi
     const eq = kv.indexOf('=');
     if (eq <= 0) throw new UsageError(`--env "${kv}": expected NAME=value`);
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  let expect;
+  let markOnStdout: RegExp | undefined;
+  try {
+    expect = parseExpectations(o.expect ?? [], { sampleSeriesOnly: true });
+    if (o.markOnStdout !== undefined) markOnStdout = new RegExp(o.markOnStdout);
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^Invalid regular expression/, `--mark-on-stdout: invalid regular expression`));
   }
   const dir = outputDir(o.out);
   const progress = createProgress({ stream: process.stderr });
@@ -37,11 +49,16 @@ export async function watchCommand(command: string[], o: WatchCliOptions): Promi
     intervalMs: o.interval,
     ...(o.duration !== undefined ? { durationMs: o.duration } : {}),
     observer: progress,
+    expect,
+    ...(markOnStdout ? { markOnStdout, stdoutTo: o.json ? process.stderr : process.stdout } : {}),
+    ...(o.settle !== undefined ? { settleMs: o.settle } : {}),
   });
   progress.close();
   const file = join(dir, `watch-${run.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileAtomic(file, JSON.stringify(run) + '\n');
   if (o.json) process.stdout.write(JSON.stringify(run) + '\n');
   else process.stdout.write(renderTerminalSummary([run], { color: defaultInteractive(process.stdout) }) + `Run written to ${file}\n`);
-  return run.variants[0]?.status === 'ok' ? 0 : 1;
+  // exit 1 when the command failed or an --expect did not hold (the summary lists it with both values)
+  const v = run.variants[0];
+  return v?.status === 'ok' && v.expectations.every((e) => e.status !== 'failed') ? 0 : 1;
 }

@@ -14,6 +14,10 @@ import { Sampler } from './sampler.js';
 import { UsageError } from './runner.js';
 import { rsslabVersion } from './version.js';
 import { evaluateMetric } from '../check/metric.js';
+import { judge } from '../check/expectations.js';
+import { parseExpectations } from '../check/expect.js';
+import type { Expectation, ExpectationResult, Mark } from '../run/schema.js';
+import { createInterface } from 'node:readline';
 import type { RunObserver } from './events.js';
 
 export interface WatchOptions {
@@ -25,6 +29,23 @@ export interface WatchOptions {
   intervalMs: number;
   durationMs?: number;
   observer?: RunObserver;
+  /** judged on the Run and stored in it (see src/check/expect.ts for the text form) */
+  expect?: Expectation[];
+  /**
+   * Lines of the command's stdout matching this become phase marks: the phase is the named group
+   * `phase`, else the first group, else the whole line (a repeated name gets "#2", "#3"…). The
+   * parent samples at once when it reads the line. The command must flush the line (fflush(stdout)
+   * in C: stdio is fully buffered on a pipe). The output still reaches `stdoutTo`.
+   */
+  markOnStdout?: RegExp;
+  /** where the command's stdout goes when rsslab reads it for marks (default process.stdout) */
+  stdoutTo?: NodeJS.WritableStream;
+  /**
+   * Add a phase "settled" that starts this long after the last mark before the end, so that
+   * `rss@start:settled` is "RSS N s after the last phase". The command must still be running then
+   * (it idles after its work); if it exits sooner the phase is missing and the Run says why.
+   */
+  settleMs?: number;
 }
 
 const HEADLINE = [
@@ -34,6 +55,30 @@ const HEADLINE = [
   { metric: 'lazyFree@max', label: 'peak LazyFree' },
 ];
 
+/**
+ * The marks of a watched process: "watch" at the first sample, the command's stdout marks, then
+ * "settled" (settleMs after the last of them) when the command was still sampled by then, and "end"
+ * at the last sample.
+ */
+function watchMarks(samples: Sample[], stdoutMarks: Mark[], durationMs: number, settleMs: number | undefined, skipped: Array<{ what: string; reason: string }>): Mark[] {
+  const lastSampleMs = samples[samples.length - 1]?.tMs ?? durationMs;
+  const marks: Mark[] = [{ tMs: samples[0]?.tMs ?? 0, phase: 'watch', label: 'watching' }, ...stdoutMarks.filter((m) => m.tMs <= lastSampleMs)];
+  marks.sort((a, b) => a.tMs - b.tMs);
+  if (settleMs !== undefined) {
+    const last = marks[marks.length - 1]!;
+    const at = samples.find((s) => s.tMs >= last.tMs + settleMs);
+    if (at) marks.push({ tMs: at.tMs, phase: 'settled', label: `${settleMs} ms after ${last.phase}` });
+    else {
+      skipped.push({
+        what: `the "settled" mark ${settleMs} ms after ${last.phase}`,
+        reason: `the last sample was ${Math.round(lastSampleMs - last.tMs)} ms after it: the command stopped too soon (let it idle after its work, or shorten --settle)`,
+      });
+    }
+  }
+  marks.push({ tMs: lastSampleMs, phase: 'end', label: 'end' });
+  return marks;
+}
+
 export async function watch(o: WatchOptions): Promise<Run> {
   if (!o.pid && !(o.command && o.command.length)) throw new UsageError('give a command after -- (rsslab watch -- ./server) or --pid N');
   if (o.pid && o.command && o.command.length) throw new UsageError('give a command or --pid, not both');
@@ -41,6 +86,8 @@ export async function watch(o: WatchOptions): Promise<Run> {
     throw new UsageError('--allocator, --thp-disable and --env apply to a command rsslab starts, not to --pid');
   }
   if (o.pid && !existsSync(`/proc/${o.pid}`)) throw new UsageError(`no process with pid ${o.pid}`);
+  if (o.pid && o.markOnStdout) throw new UsageError('--mark-on-stdout reads the output of a command rsslab starts, not of --pid');
+  if (o.settleMs !== undefined && !(o.settleMs > 0)) throw new UsageError(`--settle must be a positive duration, got ${o.settleMs} ms`);
   const lab = await describeLab();
   const emit = o.observer ?? (() => {});
   const env: Record<string, string> = { ...(o.env ?? {}) };
@@ -57,13 +104,14 @@ export async function watch(o: WatchOptions): Promise<Run> {
   const samples: Sample[] = [];
   let pid = o.pid ?? 0;
   let exit: { exitCode: number | null; signal: string | null; stderrTail: string } | null = null;
+  const stdoutMarks: Mark[] = [];
   let child: ReturnType<typeof execa> | null = null;
   if (!o.pid) {
     const [file, ...args] = o.command!;
     const wrapper = join(packageRoot(), 'dist', 'src', 'lab', 'exec-thp.js');
-    child = o.thpDisable
-      ? execa(process.execPath, [wrapper, file!, ...args], { env, extendEnv: true, stdio: 'inherit', reject: false })
-      : execa(file!, args, { env, extendEnv: true, stdio: 'inherit', reject: false });
+    const stdio = o.markOnStdout ? (['inherit', 'pipe', 'inherit'] as const) : 'inherit';
+    const spawnOpts = { env, extendEnv: true, stdio, reject: false, buffer: false } as const;
+    child = o.thpDisable ? execa(process.execPath, [wrapper, file!, ...args], spawnOpts) : execa(file!, args, spawnOpts);
     if (child.pid === undefined) {
       const r = await child;
       throw new UsageError(`cannot start ${file}: ${r.message ?? 'spawn failed'}`);
@@ -96,6 +144,27 @@ export async function watch(o: WatchOptions): Promise<Run> {
     },
   });
   sampler.start();
+  if (child && o.markOnStdout && child.stdout) {
+    const re = o.markOnStdout;
+    const out = o.stdoutTo ?? process.stdout;
+    // rsslab's own marks keep their names: a line saying "end" becomes phase "end#2"
+    const seen = new Map<string, number>([['watch', 1], ['settled', 1], ['end', 1]]);
+    child.stdout.on('data', (chunk: Buffer) => out.write(chunk));
+    createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+      const m = re.exec(line);
+      if (!m) return;
+      const tMs = performance.now() - originMs;
+      const name = (m.groups?.phase ?? m[1] ?? line).trim() || 'mark';
+      const n = (seen.get(name) ?? 0) + 1;
+      seen.set(name, n);
+      const phase = n === 1 ? name : `${name}#${n}`;
+      stdoutMarks.push({ tMs, phase, label: line.trim() });
+      // the boundary's own sample, full (regions, LazyFree), taken as soon as the line is read
+      const s = probe.sample(tMs, [], true);
+      if (s) samples.push(s);
+      emit({ type: 'phase', experimentId: 'watch', variant: 'watched', phase, label: line.trim(), tMs, rssBytes: s?.rssBytes ?? 0 });
+    });
+  }
   const onSignal = (): void => stop();
   process.once('SIGINT', onSignal);
   if (child) {
@@ -123,10 +192,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
     startedAt: startedAt.toISOString(),
     durationMs,
     settings: { thp: readThpSettings(), knobs: [], env, nodeArgs: [], thpDisable: o.thpDisable ?? false, allocator, cgroup: null, skippedSettings: [] },
-    marks: [
-      { tMs: samples[0]?.tMs ?? 0, phase: 'watch', label: 'watching' },
-      { tMs: samples[samples.length - 1]?.tMs ?? durationMs, phase: 'end', label: 'end' },
-    ],
+    marks: [],
     samples,
     reports: [],
     pageMaps: [],
@@ -139,7 +205,10 @@ export async function watch(o: WatchOptions): Promise<Run> {
     watched.status = 'failed';
     watched.failure = { reason: e.signal ? `the command was killed by ${e.signal}` : `the command exited with code ${e.exitCode}`, exitCode: e.exitCode, signal: e.signal, stderrTail: '', timedOut: false };
   }
+  samples.sort((a, b) => a.tMs - b.tMs);
+  watched.marks = watchMarks(samples, stdoutMarks, durationMs, o.settleMs, watched.settings.skippedSettings);
   for (const h of HEADLINE) watched.metrics[h.metric] = evaluateMetric(watched, h.metric);
+  if (o.expect?.length) watched.expectations = judge(watched, o.expect);
   const run: Run = {
     schema: RUN_SCHEMA,
     schemaVersion: RUN_SCHEMA_VERSION,
@@ -156,4 +225,41 @@ export async function watch(o: WatchOptions): Promise<Run> {
   };
   emit({ type: 'variant-end', experimentId: 'watch', result: watched });
   return run;
+}
+
+export interface ExpectMemoryOptions extends Omit<WatchOptions, 'expect' | 'intervalMs' | 'markOnStdout'> {
+  /** expectations in the --expect text form, e.g. "rss@start:settled <= 1.2 * rss@start:watch" */
+  expect: string[];
+  intervalMs?: number;
+  /** a RegExp, or its source text (as given to --mark-on-stdout) */
+  markOnStdout?: RegExp | string;
+}
+
+export interface ExpectMemoryResult {
+  run: Run;
+  results: ExpectationResult[];
+  /** the command exited 0 (or was watched to the end) and every expectation held */
+  ok: boolean;
+}
+
+/**
+ * For a test runner: start a command, watch it from outside, judge memory expectations on what was
+ * measured. `ok` is false when an expectation failed or the command failed; `results` say which
+ * and with both sides' values; `run` is the Run JSON (write it with writeRunFile to keep it).
+ * Throws UsageError (before starting anything) on a malformed expectation.
+ */
+export async function expectMemory(o: ExpectMemoryOptions): Promise<ExpectMemoryResult> {
+  const { expect: texts, markOnStdout: markText, ...rest } = o;
+  let expect: Expectation[];
+  let markOnStdout: RegExp | undefined;
+  try {
+    expect = parseExpectations(texts, { sampleSeriesOnly: true });
+    markOnStdout = typeof markText === 'string' ? new RegExp(markText) : markText;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (expect.length === 0) throw new UsageError('expectMemory: give at least one expectation, e.g. "rss@last <= 1.2 * rss@start:watch"');
+  const run = await watch({ ...rest, intervalMs: o.intervalMs ?? 20, expect, ...(markOnStdout ? { markOnStdout } : {}) });
+  const v = run.variants[0]!;
+  return { run, results: v.expectations, ok: v.status === 'ok' && v.expectations.every((e) => e.status === 'held') };
 }
