@@ -1,0 +1,79 @@
+// Kill `rsslab run` at random moments of a run that changed khugepaged knobs AND made a memory cgroup
+// (thp-khugepaged's pressure variant with --tune-system). After SIGINT/SIGTERM the run must have
+// undone everything itself; after SIGKILL, `rsslab restore` or the next run's start must. Knobs are
+// compared with the machine's own values read while holding rsslab's lock (other runs may be using
+// the machine meanwhile); the kill moments come from a seeded PRNG, printed for reproduction.
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { execa } from 'execa';
+import { CLI, atRest, isRoot, journals, prng, rsslab, rsslabCgroups, sleep, tmp, waitFor, warnSkip } from './helpers.js';
+
+const THP = '/sys/kernel/mm/transparent_hugepage';
+const canRun = isRoot && existsSync(`${THP}/khugepaged/scan_sleep_millisecs`) && existsSync('/sys/fs/cgroup/memory');
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGKILL'] as const;
+const TRIALS_PER_SIGNAL = 4;
+
+describe.skipIf(warnSkip(!canRun, 'needs root, THP knobs and the v1 memory controller (kills runs that changed knobs and made a cgroup)'))('rsslab run killed at random moments', () => {
+  it(`INT/TERM/KILL × ${TRIALS_PER_SIGNAL} - knobs back and no rsslab cgroup left after every kill`, { timeout: 20 * 60_000 }, async () => {
+    const seed = Number(process.env.RSSLAB_KILL_SEED ?? Date.now() % 1_000_000);
+    console.info(`parent-kill seed ${seed} (RSSLAB_KILL_SEED=${seed} replays the same kill moments)`);
+    const random = prng(seed);
+    const baseline = await atRest();
+    expect(baseline.cgroups).toEqual([]);
+    const outcomes: string[] = [];
+
+    for (let trial = 0; trial < SIGNALS.length * TRIALS_PER_SIGNAL; trial++) {
+      const signal = SIGNALS[trial % SIGNALS.length]!;
+      const state = tmp('rsslab-state-');
+      const child = execa(process.execPath, [CLI, 'run', 'thp-khugepaged', '--quick', '--tune-system', '--variant', 'pressure', '--format', 'md', '--out', tmp()], {
+        reject: false,
+        env: { CI: 'true', RSSLAB_STATE_DIR: state },
+      });
+      const pid = child.pid!;
+      // Half the trials aim at the moment the cgroup exists, half at any moment after the first knob.
+      const aimAtCgroup = trial % 2 === 1;
+      const mine = () => rsslabCgroups().filter((p) => p.includes(`/rsslab-${pid}-`));
+      const started = await waitFor(() => child.exitCode !== null || (aimAtCgroup ? mine().length > 0 : journals(state).length > 0), 15 * 60_000, 10);
+      expect(started).toBe(true);
+      await sleep(Math.floor(random() * (aimAtCgroup ? 2500 : 4000)));
+      const hadJournal = journals(state).length > 0;
+      const hadCgroup = mine().length > 0;
+      child.kill(signal);
+      const r = await child;
+      outcomes.push(`${signal} after ${hadCgroup ? 'cgroup' : hadJournal ? 'knobs' : 'the end'}`);
+
+      if (signal === 'SIGKILL') {
+        expect(r.signal).toBe('SIGKILL');
+        if (trial % 2 === 0) {
+          const restore = await rsslab(['restore'], { RSSLAB_STATE_DIR: state });
+          expect(restore.exitCode, restore.stderr).toBe(0);
+        } else {
+          // the next run's start: it takes over the dead run's lock and restores its journal (from
+          // the dead run's own state dir, recorded in the lock) — unless another rsslab session
+          // got there first, which restores it the same way
+          const next = await rsslab(['run', 'madv-free', '--quick', '--tune-system', '--variant', 'free-pressure', '--format', 'md', '--out', tmp()], { RSSLAB_STATE_DIR: tmp('rsslab-state-') });
+          expect(next.exitCode, next.stderr).toBeLessThanOrEqual(1);
+          if (hadJournal && journals(state).length === 0 && /found a journal left by a run that died/.test(next.stdout)) {
+            expect(next.stdout).toMatch(new RegExp(`restored journal of pid ${pid}`));
+          }
+        }
+      } else if (r.signal) {
+        // the guards restore, then re-raise the signal
+        expect(r.signal).toBe(signal);
+      } else {
+        // … or exit 128+n when another listener remains; 0/1 when the run ended before the signal
+        expect([0, 1, 128 + constants.signals[signal]]).toContain(r.exitCode);
+      }
+      // INT/TERM: the run itself removed its journal, i.e. restored everything, before it died
+      if (signal !== 'SIGKILL') expect(journals(state), `${signal} trial ${trial}`).toEqual([]);
+      expect(journals(state), `trial ${trial}`).toEqual([]);
+      const now = await atRest();
+      expect(now.knobs, `${signal} trial ${trial} (seed ${seed})`).toEqual(baseline.knobs);
+      expect(now.cgroups, `${signal} trial ${trial} (seed ${seed})`).toEqual([]);
+    }
+    console.info(`parent-kill trials: ${outcomes.join(', ')}`);
+    // the trials aimed at the cgroup did hit it (the run makes it before its child starts)
+    expect(outcomes.filter((o) => o.endsWith('cgroup')).length).toBeGreaterThanOrEqual(1);
+  });
+});
