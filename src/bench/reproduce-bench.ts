@@ -82,7 +82,10 @@ const CASES: Record<CaseId, CaseSpec> = {
         const rss = evaluateMetric(v, `rss@end:${phase}`);
         const live = evaluateMetric(v, `live@end:${phase}`);
         const w = phaseWindow(v.marks, phase);
-        if (base !== null && rss !== null && live !== null && live > 0 && w && rss - base >= 2 * live) return { phase, afterMs: w.endMs - w.startMs };
+        if (base === null || rss === null || live === null || live <= 0 || !w || rss - base < 2 * live) continue;
+        // the first sample after the free that shows it (live is what the child reported for this phase)
+        const first = v.samples.find((s) => s.tMs >= w.startMs && s.tMs <= w.endMs && s.rssBytes - base >= 2 * live);
+        return { phase, afterMs: (first?.tMs ?? w.endMs) - w.startMs };
       }
       return { phase: 'cycle1-freed', afterMs: null };
     },
