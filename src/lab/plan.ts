@@ -48,6 +48,11 @@ export function planVariant(def: ExperimentDefinition<Params>, v: VariantSpec<Pa
     if (why) reasons.push(why);
   }
   const knobs = v.knobs ?? {};
+  // With THP "never" MADV_HUGEPAGE gives no huge pages and khugepaged collapses nothing: a THP variant
+  // would only fail its expectations. Those that set `enabled` themselves (thp-always) still can.
+  if ((v.requires ?? []).includes('thp') && lab.machine.thp.enabled === 'never' && knobs.enabled === undefined) {
+    reasons.push('THP is set to "never" on this machine (/sys/kernel/mm/transparent_hugepage/enabled), so there are no huge pages to show');
+  }
   if (Object.keys(knobs).length > 0 && !lab.tune.ok) reasons.push(`needs kernel knobs (${Object.entries(knobs).map(([k, x]) => `${k}=${x}`).join(', ')}): ${lab.tune.reason}`);
   const limit = typeof v.cgroupLimitBytes === 'function' ? v.cgroupLimitBytes(params) : (v.cgroupLimitBytes ?? null);
   if (limit !== null && !lab.cgroup.canCreate) reasons.push(`needs a memory cgroup: ${lab.cgroup.reason}`);
