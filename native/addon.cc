@@ -8,6 +8,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rsslab::InitHeap(env, exports);
   rsslab::InitAllocator(env, exports);
   rsslab::InitWorkload(env, exports);
+  rsslab::InitWorker(env, exports);
   return exports;
 }
 

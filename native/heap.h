@@ -27,6 +27,8 @@ class BlockArray {
   size_t size() const { return len_; }
   Block& operator[](size_t i) { return items_[i]; }
   void Clear() { len_ = 0; }
+  // Gives the array itself back to malloc (16 bytes per block ever held).
+  void Release();
 
  private:
   Block* items_ = nullptr;

@@ -9,4 +9,5 @@ void InitThp(Napi::Env env, Napi::Object exports);
 void InitHeap(Napi::Env env, Napi::Object exports);
 void InitAllocator(Napi::Env env, Napi::Object exports);
 void InitWorkload(Napi::Env env, Napi::Object exports);
+void InitWorker(Napi::Env env, Napi::Object exports);
 }  // namespace rsslab

@@ -97,8 +97,9 @@ export interface NativeBlockSet {
   /** free blocks with index in [from, to); returns bytes freed */
   freeRange(from: number, to: number): number;
   /** free everything; returns bytes freed */
+  /** free everything and drop the set's own index (16 bytes per block), so count is 0 again; returns bytes freed */
   freeAll(): number;
-  readonly count: number; // blocks ever allocated (indexes are stable)
+  readonly count: number; // blocks allocated since the last freeAll (indexes are stable until then)
   readonly liveCount: number;
   readonly liveBytes: number; // requested bytes still allocated
 }
@@ -126,6 +127,16 @@ export interface AllocatorInfo {
   version: string | null;
   /** the shared object the malloc symbol resolves to (dladdr) */
   library: string | null;
+}
+
+/** A long-lived native thread that runs block-set work synchronously (native/worker.cc). */
+export interface NativeThreadHandle {
+  allocate(set: NativeBlockSet, count: number, minSize: number, maxSize: number, seed: number): void;
+  freeEvery(set: NativeBlockSet, k: number, start: number): number;
+  freeRange(set: NativeBlockSet, from: number, to: number): number;
+  freeAll(set: NativeBlockSet): number;
+  stop(): void;
+  readonly running: boolean;
 }
 
 export interface NativeThreadsResult {
@@ -162,6 +173,7 @@ export interface NativeBinding {
 
   // native threads: run a block-set workload on `threads` fresh pthreads, joined before returning
   runOnThreads(set: NativeBlockSet, threads: number, countPerThread: number, minSize: number, maxSize: number, seed: number): NativeThreadsResult;
+  NativeThread: new () => NativeThreadHandle;
 }
 
 function packageRoot(): string {

@@ -91,12 +91,15 @@ export class BlockSet {
     return this.#native.freeRange(from, to);
   }
 
-  /** free every live block. Returns bytes freed. */
+  /**
+   * free every live block and the set's own index (16 bytes per block), so `count` starts again at 0.
+   * Returns bytes freed.
+   */
   freeAll(): number {
     return this.#native.freeAll();
   }
 
-  /** blocks ever allocated (the next index) */
+  /** blocks allocated since the last freeAll (the next index) */
   get count(): number {
     return this.#native.count;
   }
