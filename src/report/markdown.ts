@@ -5,6 +5,7 @@ import type { Run } from '../run/schema.js';
 import { variantRunName } from './series.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, machineLine, statusMark } from './summary.js';
 import { formatMs } from './units.js';
+import { repeatTable } from '../check/repeat-table.js';
 
 /** Text for a table cell or a list line: no pipes, no line breaks, no HTML, no Markdown emphasis. */
 export function escapeMarkdown(text: string): string {
@@ -34,6 +35,8 @@ export function renderRunMarkdown(run: Run): string {
     md(formatCounts(countExpectations(v.expectations))),
   ]);
   lines.push(...table(head, rows), '');
+  const spread = repeatTable(run);
+  if (spread) lines.push(md(spread.note), '', ...table(spread.head.map(md), spread.rows.map((r) => r.map(md))), '');
 
   const notHeld = run.variants.flatMap((v) =>
     v.expectations

@@ -7,6 +7,7 @@ import { seriesPoints, variantRunName } from './series.js';
 import { resampleMax, sparkline } from './sparkline.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, machineLine, variantStatusText } from './summary.js';
 import { formatBytes, formatMs } from './units.js';
+import { repeatTable } from '../check/repeat-table.js';
 
 export interface TerminalOptions {
   /** ANSI colour; default: off (callers pass stream.isTTY && CI !== 'true') */
@@ -53,6 +54,16 @@ function variantTable(run: Run, p: Paint): string {
   });
   for (const r of rows) table.push([r.plain[0]!, r.status, ...r.plain.slice(2, -1), r.exp]);
   return table.toString();
+}
+
+/** With --repeat N > 1: median [min–max] per variant and headline figure (src/check/stats.ts). */
+function spreadTable(run: Run): string[] {
+  const t = repeatTable(run);
+  if (!t) return [];
+  const colWidths = t.head.map((h, i) => 2 + Math.max(Math.min(h.length, HEADER_WIDTH), ...t.rows.map((r) => r[i]!.length)));
+  const table = new Table({ head: t.head, colWidths, wordWrap: true, style: { head: [], border: [], compact: true } });
+  for (const r of t.rows) table.push(r);
+  return [t.note, table.toString()];
 }
 
 function sparklines(run: Run, width: number): string[] {
@@ -106,6 +117,7 @@ export function renderRunSummary(run: Run, opts: TerminalOptions = {}): string {
   out.push(p.bold(`${e.id} — ${e.title}`) + p.dim(` (${e.profile} profile, ${formatMs(run.durationMs)})`));
   out.push(p.dim(machineLine(run)));
   out.push(variantTable(run, p));
+  out.push(...spreadTable(run));
   out.push(...sparklines(run, opts.sparkWidth ?? 40));
   const exp = expectationLines(run, p);
   if (exp.length) out.push('Expectations failed or skipped:', ...exp);
