@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describeValues, groupRepeats, repeatStats, tQuantile975 } from '../../src/check/stats.js';
 import { repeatTable } from '../../src/check/repeat-table.js';
 import { parseRun } from '../../src/run/validate.js';
+import { renderTerminalSummary } from '../../src/report/terminal.js';
 
 // A real quick run of madv-free/dontneed with --repeat 3, captured on this machine (kernel 6.18).
 const FIXTURE = join(import.meta.dirname, '../fixtures/ci/madv-free-dontneed-x3.json');
@@ -51,5 +52,10 @@ describe('stats across repeats', () => {
     expect(t.rows).toEqual([['dontneed', '3', '64.0 MiB', '0 B', '0 B', '0 B', '—', '—', '12,288']]);
     const single = { ...run, variants: run.variants.slice(0, 1) };
     expect(repeatTable(single)).toBeNull();
+  });
+  it('terminal summary - a run with repeats shows the across-repeats table under the per-repeat rows', () => {
+    const text = renderTerminalSummary([run]);
+    expect(text.indexOf('dontneed #3')).toBeLessThan(text.indexOf('Across repeats: median [min–max]'));
+    expect(text).toMatch(/│ dontneed\s+│ 3\s+│ 64\.0 MiB\s+│/);
   });
 });
