@@ -12,6 +12,7 @@ import {
   mallocInfo,
   mallocTrim,
   runOnThreads,
+  NativeThread,
   type Expectation,
   type VariantOutcome,
   type VariantSpec,
@@ -29,7 +30,7 @@ type FaissParams = {
   batchBytes: number;
   /** the new index, as a share of trainBytes, allocated interleaved with training temporaries */
   indexFraction: number;
-  /** 'fresh-thread': each step on new native threads (cgo from a new goroutine); 'same-thread': the one JS thread */
+  /** 'fresh-thread': each step on new native threads (cgo from a new goroutine); 'same-thread': one long-lived native thread */
   shape: string;
   /** native threads per step in the fresh-thread shape */
   threads: number;
@@ -204,7 +205,7 @@ export default defineExperiment<FaissParams>({
     vectorMaxBytes: { type: 'bytes', default: 4096, min: 16, max: 1 * MiB, description: 'largest training vector block' },
     batchBytes: { type: 'bytes', default: 64 * MiB, min: 0, max: 4096 * MiB, description: 'large per-round training buffers (256 KiB..1 MiB) per cycle' },
     indexFraction: { type: 'number', default: 0.1, min: 0.001, max: 0.9, description: 'the new index, as a share of the training bytes' },
-    shape: { type: 'string', default: 'fresh-thread', choices: ['fresh-thread', 'same-thread'], description: 'where the work runs: new native threads each step, or the one long-lived JS thread' },
+    shape: { type: 'string', default: 'fresh-thread', choices: ['fresh-thread', 'same-thread'], description: 'where the work runs: new native threads each step, or one long-lived native thread' },
     threads: { type: 'int', default: 4, min: 1, max: 64, description: 'native threads per step (fresh-thread shape)' },
     trimEachCycle: { type: 'boolean', default: false, description: 'malloc_trim(0) after each cycle (glibc)' },
     idleBetweenMs: { type: 'ms', default: 500, min: 0, max: 600_000, description: 'idle between cycles' },
@@ -334,8 +335,15 @@ export default defineExperiment<FaissParams>({
       if (shape === 'fresh-thread') {
         runOnThreads(set, { threads: p.threads, countPerThread: Math.ceil(count / p.threads), ...sizes, seed });
       } else {
-        set.allocate({ count, ...sizes, seed });
+        worker!.allocate(set, { count, ...sizes, seed });
       }
+    };
+    // The same-thread shape's service thread: one native thread for the whole run, with its own
+    // arena (not the main arena Node itself allocates from), as a long-lived cgo thread would.
+    const worker = shape === 'same-thread' ? new NativeThread() : null;
+    const free = (set: BlockSet): void => {
+      if (worker) worker.freeAll(set);
+      else set.freeAll();
     };
     let index: BlockSet | null = null;
     const sets: BlockSet[] = [];
@@ -370,10 +378,10 @@ export default defineExperiment<FaissParams>({
       reportState();
 
       await ctx.phase(`cycle${c}-freed`, `cycle ${c}: data and old index freed`);
-      data.freeAll();
-      batches.freeAll();
-      temps.freeAll();
-      index?.freeAll();
+      free(data);
+      free(batches);
+      free(temps);
+      if (index) free(index);
       sets.length = 0;
       index = next;
       if (p.trimEachCycle) mallocTrim(0);
@@ -385,5 +393,6 @@ export default defineExperiment<FaissParams>({
     reportState();
     await ctx.sleep(p.finalIdleMs);
     reportState();
+    worker?.stop();
   },
 });
