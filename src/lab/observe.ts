@@ -29,7 +29,16 @@ export interface ObserveOptions {
   cgroupPath: string | null;
   onPhase?: (mark: Mark, rssBytes: number) => void;
   onSample?: (sample: Sample) => void;
+  onReport?: (report: Report) => void;
+  onPageMap?: (pageMap: PageMap) => void;
   onLog?: (message: string) => void;
+  /**
+   * Awaited at each phase mark after its sample and page maps are taken and BEFORE the child is
+   * acked: the child waits for the ack, so the experiment stays at the boundary until this
+   * resolves (the workshop's step-through waits here for the presenter). A rejection is logged and
+   * the child let go. The sampler keeps sampling meanwhile, so the pause shows on the chart.
+   */
+  beforeAck?: (mark: Mark) => Promise<void>;
 }
 
 export interface Observation {
@@ -92,7 +101,10 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
     for (const [name, r] of regions) {
       if (r.sizeBytes > o.pageMaps.maxRegionBytes) continue;
       const map = probe.pageMap(r);
-      if (map) pageMaps.push({ tMs, phase, region: name, pageSize: map.pageSize, source: map.source, pages: encodePages(map.pages) });
+      if (!map) continue;
+      const pm: PageMap = { tMs, phase, region: name, pageSize: map.pageSize, source: map.source, pages: encodePages(map.pages) };
+      pageMaps.push(pm);
+      o.onPageMap?.(pm);
     }
     lastPageMapMs = tMs;
   };
@@ -139,7 +151,12 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
         tick(tMs, true);
         takePageMaps(tMs);
         o.onPhase?.(mark, samples[samples.length - 1]?.rssBytes ?? 0);
-        send({ type: 'ack', seq: m.seq });
+        const seq = m.seq;
+        if (o.beforeAck) {
+          o.beforeAck(mark)
+            .catch((e: unknown) => o.onLog?.(`the phase hook failed, going on: ${(e as Error).message}`))
+            .finally(() => send({ type: 'ack', seq }));
+        } else send({ type: 'ack', seq });
         break;
       }
       case 'tag': {
@@ -159,9 +176,12 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
         regions.delete(m.name);
         send({ type: 'ack', seq: m.seq });
         break;
-      case 'report':
-        reports.push({ tMs, phase, values: m.values });
+      case 'report': {
+        const report: Report = { tMs, phase, values: m.values };
+        reports.push(report);
+        o.onReport?.(report);
         break;
+      }
       case 'log':
         o.onLog?.(m.message);
         break;
