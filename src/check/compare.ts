@@ -77,6 +77,7 @@ function differences(id: string, base: Run, cand: Run): string[] {
     const keys = [...new Set([...Object.keys(base.experiment.params), ...Object.keys(cand.experiment.params)])].filter((k) => !same(base.experiment.params[k], cand.experiment.params[k]));
     notes.push(`${id}: parameters differ: ${keys.map((k) => `${k} ${JSON.stringify(base.experiment.params[k])} → ${JSON.stringify(cand.experiment.params[k])}`).join(', ')}`);
   }
+  if (base.kind === 'watch' && base.experiment.title !== cand.experiment.title) notes.push(`${id}: the Runs watched different commands (${base.experiment.title} / ${cand.experiment.title})`);
   if (base.rsslabVersion !== cand.rsslabVersion) notes.push(`${id}: written by rsslab ${base.rsslabVersion} (baseline) and ${cand.rsslabVersion} (candidate)`);
   return notes;
 }
@@ -139,6 +140,11 @@ function compareVariant(base: VariantSeries, cand: VariantSeries, cfg: Threshold
       : { experimentId: base.experimentId, variant: base.variant, regression: false, message: `skipped in the candidate: ${cand.repeats[0]?.failure?.reason ?? 'no reason recorded'} — not compared` };
   } else if (!baseOk) {
     issue = { experimentId: base.experimentId, variant: base.variant, regression: false, message: 'no repeat ran ok in the baseline — not compared' };
+  } else {
+    const bad = cand.repeats.filter((r) => r.status !== 'ok');
+    if (bad.length) {
+      issue = { experimentId: base.experimentId, variant: base.variant, regression: false, message: `${bad.length} of ${cand.repeats.length} candidate repeats did not run ok (${bad[0]!.failure?.reason ?? bad[0]!.status}); compared on the others` };
+    }
   }
   const rows: MetricComparison[] = [];
   const metrics = [...new Set([...base.values.keys(), ...cand.values.keys()])];

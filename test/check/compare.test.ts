@@ -70,6 +70,14 @@ describe('compare (on a real run and doctored copies)', () => {
     expect(r.regressions).toBe(1);
     expect(r.issues[0]!.message).toMatch(/failed in the candidate: the child exited with code 1/);
   });
+  it('compare - one failed repeat of three in the candidate: compared on the others, and said', () => {
+    const cand = real();
+    Object.assign(cand.variants[1]!, { status: 'failed', failure: { reason: 'timed out', exitCode: null, signal: 'SIGKILL', stderrTail: '', timedOut: true } });
+    const r = compareRuns([real()], [cand]);
+    expect(r.regressions).toBe(0);
+    expect(r.rows.find((x) => x.metric === FREE)!.candidate!.n).toBe(2);
+    expect(r.issues[0]!.message).toMatch(/1 of 3 candidate repeats did not run ok \(timed out\)/);
+  });
   it('compare - nothing in common, or another profile, is refused with both sides named', () => {
     const other = real();
     other.experiment.id = 'thp-khugepaged';
