@@ -35,7 +35,8 @@ export const MiB = 1024 * 1024;
 /** 10% and 8 MiB: page-level noise (allocator caches, V8's heap, page tables) is a few MiB on this kind of run. */
 export const DEFAULT_THRESHOLDS: ThresholdConfig = { rel: 0.1, absBytes: 8 * MiB, absMs: 250, absCount: 0, perMetric: {} };
 
-const RETURNED = /(?:reclaimed|released|returned|purged|trimmed|freed)(?:Bytes|Pages)?$/i;
+// anywhere in the leaf: runtime-heap's metric.rssFreedByGcBytes is memory that came back (more is better)
+const RETURNED = /reclaimed|released|returned|purged|trimmed|freed/i;
 
 /** The series part of a reference: "region.main.rss@end:free" → "region.main.rss"; "metric.x" stays. */
 function seriesOf(metric: string): string {

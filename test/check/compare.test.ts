@@ -104,6 +104,10 @@ describe('thresholds and direction', () => {
     expect(defaultDirection('metric.lastCycleRssBytes')).toBe('higher');
     expect(defaultDirection('metric.rssOverLive')).toBe('higher');
     expect(defaultDirection('metric.releasedBytes')).toBe('lower');
+    // names from runtime-heap's derived metrics: freed by GC/trim is good, held after it is not
+    expect(defaultDirection('metric.rssFreedByGcBytes')).toBe('lower');
+    expect(defaultDirection('metric.rssHeldAfterTrimBytes')).toBe('higher');
+    expect(defaultDirection('metric.decodeDurationMs')).toBeNull();
     expect(defaultDirection('metric.regrowMs')).toBeNull();
     expect(defaultDirection('check.reclaimedPages@last')).toBeNull();
     expect(defaultDirection('memFree@min')).toBeNull();
