@@ -17,6 +17,7 @@ import { doctorCommand } from './cli/doctor.js';
 import { restoreCommand } from './cli/restore.js';
 import { watchCommand } from './cli/watch.js';
 import { reportCli } from './cli/report.js';
+import { workshopCommand } from './cli/workshop.js';
 import { compareCli } from './cli/compare.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, restore: 3 } as const;
@@ -47,6 +48,11 @@ function durationMs(value: string): number {
   } catch (e) {
     throw new InvalidArgumentError(`"${value}" is not a duration: ${(e as Error).message}`);
   }
+}
+
+function portNumber(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError(`--port must be a whole number from 0 to 65535 (got "${value}")`);
+  return Number(value);
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -130,6 +136,21 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <dir>', 'folder for the reports (default: beside the first input)')
     .option('--format <list>', 'html,md,csv', 'html,md,csv')
     .action(async (paths: string[], opts) => setExit(await reportCli(paths, opts)));
+
+  program
+    .command('workshop')
+    .description('run experiments while a live page (charts, story, phase) shows them to a class; --step waits at every phase for "Next"')
+    .argument('<experiments...>', `experiments to show, one after another: ${EXPERIMENT_IDS.join(', ')}`)
+    .option('--variant <id>', 'show this variant (repeatable); they run one after another on the same chart', collect, [])
+    .option('--all-variants', 'show every variant, not only the defaults')
+    .option('--step', 'pause at every phase boundary until Next is clicked on the page or Enter pressed here')
+    .option('--port <n>', 'port to listen on (0: any free port)', portNumber, 0)
+    .option('--host <address>', 'address to listen on (default 127.0.0.1; anything else makes the page reachable from the network)')
+    .option('--quick', 'the quick profile: smaller sizes, shorter idles')
+    .option('--param <key=value>', 'override a parameter (repeatable)', collect, [])
+    .option('--tune-system', 'consent to change THP/khugepaged knobs and create memory cgroups (restored afterwards)')
+    .option('--out <dir>', 'folder for Run JSON and reports', 'rsslab-runs')
+    .action(async (experiments: string[], opts) => setExit(await workshopCommand(experiments, opts)));
 
   return program;
 }
