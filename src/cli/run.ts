@@ -56,12 +56,12 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
       });
       runs.push(run);
       // Each Run is saved as soon as it exists: a later experiment failing loses nothing.
-      writeRunFile(run, dir);
+      saving(dir, runs, () => writeRunFile(run, dir));
     }
   } finally {
     progress.close();
   }
-  const written = await writeReports(runs, dir, { formats });
+  const written = await savingAsync(dir, runs, () => writeReports(runs, dir, { formats }));
   if (o.json) process.stdout.write(JSON.stringify(runs) + '\n');
   else {
     process.stdout.write('\n' + renderTerminalSummary(runs, { color: defaultInteractive(process.stdout) }));
@@ -69,4 +69,33 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
   }
   const failed = runs.some((r) => r.variants.some((v) => v.status === 'failed' || v.expectations.some((e) => e.status === 'failed')));
   return failed ? 1 : 0;
+}
+
+// A folder that stops being writable mid-run (permissions, a full disk) is the user's to fix: say
+// which folder and what is already safe in it, not a stack trace. Writes are temp file + rename, so
+// nothing half-written is left behind.
+function cannotSave(dir: string, savedRuns: Run[], e: unknown): UsageError {
+  const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  const saved = savedRuns.map((r) => `${r.experiment.id}.json`);
+  return new UsageError(
+    `cannot write to the output folder ${dir} (${code})${saved.length ? `; already saved there: ${saved.join(', ')}` : ''}; nothing half-written was left. Make it writable or choose another with --out DIR`,
+  );
+}
+
+function saving(dir: string, runs: Run[], write: () => void): void {
+  try {
+    write();
+  } catch (e) {
+    if (e instanceof RangeError) throw e;
+    throw cannotSave(dir, runs.slice(0, -1), e);
+  }
+}
+
+async function savingAsync<T>(dir: string, runs: Run[], write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (e instanceof RangeError) throw e;
+    throw cannotSave(dir, runs, e);
+  }
 }
