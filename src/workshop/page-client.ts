@@ -43,7 +43,7 @@ export const WORKSHOP_CLIENT = String.raw`
   function pageMapOption(spec) {
     var g = spec.grid;
     var states = Object.keys(spec.states);
-    var xs = g.snapshots.map(function (s) { return (s.tMs / 1000).toFixed(1) + ' s · ' + s.phase; });
+    var xs = g.snapshots.map(function (s) { return (s.tMs / 1000).toFixed(1) + ' s\n' + s.phase; });
     var cells = g.snapshots.length ? g.snapshots[0].cells.length : 0;
     var cellBytes = g.pagesPerCell * g.pageSize;
     var ys = [];
@@ -57,8 +57,8 @@ export const WORKSHOP_CLIENT = String.raw`
     });
     return {
       animation: false,
-      grid: { left: 100, right: 30, top: 70, bottom: 60, show: true, backgroundColor: '#ececec', borderWidth: 0 },
-      xAxis: { type: 'category', data: xs, name: 'time · phase', nameLocation: 'middle', nameGap: 36, nameTextStyle: { fontSize: 15 }, axisLabel: { fontSize: 14, interval: Math.max(0, Math.ceil(xs.length / 8) - 1) } },
+      grid: { left: 100, right: 30, top: 70, bottom: 76, show: true, backgroundColor: '#ececec', borderWidth: 0 },
+      xAxis: { type: 'category', data: xs, name: 'time and phase', nameLocation: 'middle', nameGap: 52, nameTextStyle: { fontSize: 15 }, axisLabel: { fontSize: 14, lineHeight: 18, interval: Math.max(0, Math.ceil(xs.length / 8) - 1) } },
       yAxis: { type: 'category', data: ys, name: 'offset in region', nameTextStyle: { fontSize: 15 }, axisLabel: { fontSize: 14, interval: Math.max(0, Math.ceil(cells / 8) - 1) } },
       visualMap: {
         type: 'piecewise', dimension: 2, orient: 'horizontal', top: 4, left: 'center', textStyle: { fontSize: 16 },
@@ -66,7 +66,7 @@ export const WORKSHOP_CLIENT = String.raw`
       },
       tooltip: {
         formatter: function (p) {
-          return esc(xs[p.value[0]] + ' · ' + ys[p.value[1]] + ': ' + spec.states[states[p.value[2]]].label);
+          return esc(xs[p.value[0]].replace('\n', ' · ') + ' · ' + ys[p.value[1]] + ': ' + spec.states[states[p.value[2]]].label);
         }
       },
       series: [{ type: 'heatmap', data: points, progressive: 0 }]
