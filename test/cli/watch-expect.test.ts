@@ -89,7 +89,7 @@ describe('rsslab watch --expect (real program, sampled from outside)', () => {
       expect(r.stderr, args.join(' ')).toMatch(msg);
     }
     expect(existsSync(marker)).toBe(false);
-    const pid = await rsslab(['watch', '--pid', String(process.pid), ...MARKS, '--duration', '100ms']);
+    const pid = await rsslab(['watch', '--out', join(dir, 'bad'), '--pid', String(process.pid), ...MARKS, '--duration', '100ms']);
     expect(pid.exitCode).toBe(2);
     expect(pid.stderr).toMatch(/--mark-on-stdout reads the output of a command rsslab starts/);
   });
