@@ -20,5 +20,5 @@ export { judge, rejudge } from './check/expectations.js';
 export { parseExpectation, parseExpectations, ExpectParseError } from './check/expect.js';
 export { describeValues, repeatStats, type Stats, type MetricStats } from './check/stats.js';
 export { compareRuns, CompareInputError, type CompareResult, type CompareOptions, type MetricComparison, type Verdict } from './check/compare.js';
-export { renderCompareTerminal, renderCompareMarkdown } from './check/compare-render.js';
+export { renderCompareTerminal, renderCompareMarkdown } from './report/compare.js';
 export { DEFAULT_THRESHOLDS, type Threshold, type ThresholdConfig } from './check/thresholds.js';

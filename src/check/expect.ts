@@ -10,7 +10,7 @@
 //
 // e.g.  rss@last <= 1.2 * rss@start:watch      rss@max < 300MiB      rss@start:settled <= rss@end:load * 0.5
 import type { Comparison, Expectation } from '../run/schema.js';
-import { parseBytes } from '../lab/params.js';
+import { parseBytes } from '../quantities.js';
 import { sampleAccessor } from './metric.js';
 
 export class ExpectParseError extends RangeError {

@@ -5,8 +5,8 @@
 // direction a name cannot tell (times such as metric.regrowMs — is a faster regrowth worse? —
 // counts, THP counters, the machine-wide MemFree that other processes move) is shown, not judged,
 // until the user names a direction with --threshold NAME=…,higher|lower.
-import { parseBytes, parseDurationMs } from '../lab/params.js';
-import { unitOf, type Unit } from '../report/units.js';
+import { parseBytes, parseDurationMs } from '../quantities.js';
+import { unitOf, type Unit } from './metric-unit.js';
 
 /** 'higher': bigger is worse; 'lower': smaller is worse; null: not judged. */
 export type Direction = 'higher' | 'lower' | null;

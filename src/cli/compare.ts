@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { loadRuns, RunLoadError } from '../report/load.js';
 import type { Run } from '../run/schema.js';
 import { compareRuns, CompareInputError } from '../check/compare.js';
-import { renderCompareMarkdown, renderCompareTerminal } from '../check/compare-render.js';
+import { renderCompareMarkdown, renderCompareTerminal } from '../report/compare.js';
 import { DEFAULT_THRESHOLDS, parseAbs, parseRel, parseThresholdOverride, type ThresholdConfig } from '../check/thresholds.js';
 
 export interface CompareCliOptions {

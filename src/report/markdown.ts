@@ -5,7 +5,7 @@ import type { Run } from '../run/schema.js';
 import { variantRunName } from './series.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, machineLine, statusMark } from './summary.js';
 import { formatMs } from './units.js';
-import { repeatTable } from '../check/repeat-table.js';
+import { repeatTable } from './repeat-table.js';
 
 /** Text for a table cell or a list line: no pipes, no line breaks, no HTML, no Markdown emphasis. */
 export function escapeMarkdown(text: string): string {

@@ -7,7 +7,7 @@ import { seriesPoints, variantRunName } from './series.js';
 import { resampleMax, sparkline } from './sparkline.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, machineLine, variantStatusText } from './summary.js';
 import { formatBytes, formatMs } from './units.js';
-import { repeatTable } from '../check/repeat-table.js';
+import { repeatTable } from './repeat-table.js';
 
 export interface TerminalOptions {
   /** ANSI colour; default: off (callers pass stream.isTTY && CI !== 'true') */

@@ -1,6 +1,8 @@
 // The one formatter of numbers for every report. Data stays in bytes and milliseconds
 // (DESIGN.md: "Numbers are in bytes in data, formatted only in reports"); this file decides
 // how they read: binary units with one decimal ("256.0 MiB"), durations as "350 ms" or "1.2 s".
+import { unitOf } from '../check/metric-unit.js';
+export { unitOf, type Unit } from '../check/metric-unit.js';
 
 const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
@@ -40,27 +42,6 @@ export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   if (Number.isInteger(n)) return n.toLocaleString('en-US');
   return Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3);
-}
-
-export type Unit = 'bytes' | 'ms' | 'count';
-
-/** Series that hold bytes without saying so in their name (see src/check/metric.ts and the child's reports). */
-const MEMORY_SERIES = /^(?:rss|pss|anon|anonHuge|lazyFree|swap|memFree|live|region\.|cgroup\.|alloc\.|v8\.|layer\.|live\.|heap\.)/;
-
-/**
- * The unit of a metric reference or series name (src/check/metric.ts). Names carry their unit
- * (`timeToRegrowMs`, `pressure.allocatedBytes`); the sampler's memory series and the allocator, V8,
- * live and layer values the child reports are bytes; everything else (THP counters, gc.count,
- * survivors, pages, ratios such as heldOverLive) is a plain number.
- */
-export function unitOf(ref: string): Unit {
-  const series = ref.includes('@') ? ref.slice(0, ref.indexOf('@')) : ref;
-  const leaf = series.slice(series.lastIndexOf('.') + 1);
-  if (/Ms$/.test(leaf) || leaf === 'ms') return 'ms';
-  if (/Bytes$/.test(leaf)) return 'bytes';
-  if (/(?:Pages|pages|count|Count|Sum|ratio|Ratio)$/.test(leaf)) return 'count';
-  if (series.startsWith('metric.') || series.startsWith('thp.')) return 'count';
-  return MEMORY_SERIES.test(series) ? 'bytes' : 'count';
 }
 
 /** A value in the unit its name implies; "—" when there is no value. */

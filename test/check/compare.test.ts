@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareRuns, CompareInputError } from '../../src/check/compare.js';
-import { renderCompareMarkdown, renderCompareTerminal } from '../../src/check/compare-render.js';
+import { renderCompareMarkdown, renderCompareTerminal } from '../../src/report/compare.js';
 import { defaultDirection, parseThresholdOverride, thresholdFor, DEFAULT_THRESHOLDS } from '../../src/check/thresholds.js';
 import { parseRun } from '../../src/run/validate.js';
 import type { Run } from '../../src/run/schema.js';

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeValues, groupRepeats, repeatStats, tQuantile975 } from '../../src/check/stats.js';
-import { repeatTable } from '../../src/check/repeat-table.js';
+import { repeatTable } from '../../src/report/repeat-table.js';
 import { parseRun } from '../../src/run/validate.js';
 import { renderTerminalSummary } from '../../src/report/terminal.js';
 

@@ -2,10 +2,10 @@
 // $GITHUB_STEP_SUMMARY), both from the same rows. Every row says its verdict and why; a regression
 // is listed again below the table with both medians, the thresholds and the test.
 import Table from 'cli-table3';
-import { formatValue } from '../report/units.js';
-import { escapeMarkdown } from '../report/markdown.js';
-import type { CompareResult, MetricComparison, Verdict } from './compare.js';
-import type { Stats } from './stats.js';
+import { formatValue } from './units.js';
+import { escapeMarkdown } from './markdown.js';
+import type { CompareResult, MetricComparison, Verdict } from '../check/compare.js';
+import type { Stats } from '../check/stats.js';
 
 const VERDICT_TEXT: Record<Verdict, string> = {
   regression: '✗ regression',

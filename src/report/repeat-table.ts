@@ -2,8 +2,8 @@
 // a Run has more than one repeat of a variant: per headline metric the median and the [min–max]
 // spread. Plain strings, so each renderer draws it its own way (cli-table3, a Markdown table).
 import type { Run } from '../run/schema.js';
-import { formatValue } from '../report/units.js';
-import { groupRepeats, describeValues } from './stats.js';
+import { formatValue } from './units.js';
+import { groupRepeats, describeValues } from '../check/stats.js';
 
 export interface RepeatTable {
   /** "variant", "repeats", then one column per headline metric label */
