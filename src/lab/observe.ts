@@ -71,6 +71,7 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
   let stderr = '';
   let probe: ProcessProbe | null = null;
   let sampler: Sampler | null = null;
+  let endStats: SamplerStats | null = null;
   let lastPageMapMs = 0;
 
   const child: ResultPromise = execa(process.execPath, [...o.nodeArgs, o.childScript], {
@@ -150,6 +151,9 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
         // The state at the boundary, taken while the child waits for our ack.
         tick(tMs, true);
         takePageMaps(tMs);
+        // The body is over: what follows is the child tearing down (its exit frees everything),
+        // which is not part of the experiment and would only blur "RSS at the end".
+        if (m.phase === 'end' && sampler) endStats = sampler.stop();
         o.onPhase?.(mark, samples[samples.length - 1]?.rssBytes ?? 0);
         const seq = m.seq;
         if (o.beforeAck) {
@@ -197,7 +201,7 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
   child.on('message', onMessage);
 
   const result = await child;
-  const stats = (sampler as Sampler | null)?.stop() ?? null;
+  const stats = endStats ?? (sampler as Sampler | null)?.stop() ?? null;
   (probe as ProcessProbe | null)?.close();
   const durationMs = performance.now() - originMs;
 
