@@ -13,7 +13,11 @@ export type RunEvent =
   | { type: 'page-map'; experimentId: string; variant: string; pageMap: PageMap }
   | { type: 'variant-end'; experimentId: string; result: VariantRun }
   | { type: 'variant-skipped'; experimentId: string; variant: string; reason: string }
-  | { type: 'notice'; message: string } // system changes, consent, skipped speed-ups, stale journal restored
+  /**
+   * system: a change to the machine or its undoing (knob set/restored, cgroup, stale journal restored);
+   * warning: something the user should know (no speed-up, lock wait, --force); info: the child's own log.
+   */
+  | { type: 'notice'; message: string; level?: 'system' | 'warning' | 'info' }
   | { type: 'experiment-end'; run: Run };
 
 export type RunObserver = (event: RunEvent) => void;

@@ -122,9 +122,9 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
   const started = Date.now();
   const lab: LabMachine = await describeLab();
   const systemLog: string[] = [];
-  const note = (message: string): void => {
-    systemLog.push(message);
-    emit({ type: 'notice', message });
+  const note = (message: string, level: 'system' | 'warning' | 'info' = 'warning'): void => {
+    if (level !== 'info') systemLog.push(message);
+    emit({ type: 'notice', message, level });
   };
 
   const plans = variants.map((v) => planVariant(def, v, variantParams(params, v.params, userParams), lab));
@@ -222,16 +222,17 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
  * Takes rsslab's system lock, saying so when another run holds it: a short try first, then a
  * notice naming the holder, then the rest of the wait (a silent 15-minute wait looks like a hang).
  */
-async function openSessionNoticing(waitMs: number, note: (m: string) => void): Promise<SystemSession> {
+async function openSessionNoticing(waitMs: number, note: (m: string, level?: 'system' | 'warning' | 'info') => void): Promise<SystemSession> {
+  const system = (m: string): void => note(m, 'system');
   const firstMs = Math.min(waitMs, 1000);
   try {
-    return await openSystemSession({ lockWaitMs: firstMs, log: note });
+    return await openSystemSession({ lockWaitMs: firstMs, log: system });
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'ERR_RSSLAB_LOCKED' || waitMs <= firstMs) throw e;
     const h = (e as { holder?: LockOwner | null }).holder;
     const who = h ? `pid ${h.pid} (${h.command}, since ${h.startedAt})` : 'another process';
     note(`waiting for rsslab's system lock held by ${who}, up to ${Math.round((waitMs - firstMs) / 1000)} s; stop that run or wait`);
-    return await openSystemSession({ lockWaitMs: waitMs - firstMs, log: note });
+    return await openSystemSession({ lockWaitMs: waitMs - firstMs, log: system });
   }
 }
 
@@ -254,7 +255,7 @@ interface VariantContext {
   intervalMs: number;
   opts: RunOptions;
   emit: RunObserver;
-  note: (m: string) => void;
+  note: (m: string, level?: 'system' | 'warning' | 'info') => void;
 }
 
 async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, repeat: number, c: VariantContext): Promise<VariantRun> {
@@ -296,7 +297,7 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
       onReport: (report) => c.emit({ type: 'report', experimentId: def.id, variant: v.id, report }),
       onPageMap: (pageMap) => c.emit({ type: 'page-map', experimentId: def.id, variant: v.id, pageMap }),
       ...(c.opts.beforeAck ? { beforeAck: (mark: Mark) => c.opts.beforeAck!({ experimentId: def.id, variant: v.id, ...mark }) } : {}),
-      onLog: (m) => c.note(`${def.id}/${v.id}: ${m}`),
+      onLog: (m) => c.note(`${def.id}/${v.id}: ${m}`, 'info'),
     });
     Object.assign(out, { marks: obs.marks, samples: obs.samples, reports: obs.reports, pageMaps: obs.pageMaps, sampler: obs.sampler, durationMs: obs.durationMs });
     out.settings.allocator = obs.allocator;

@@ -103,7 +103,8 @@ export function createProgress(opts: ProgressOptions): Progress {
         printLine(`– ${event.experimentId}/${event.variant}: skipped — ${event.reason}`);
         break;
       case 'notice':
-        printLine(`! ${event.message}`);
+        // ⚙ the machine changed (or was put back); ! worth knowing; indented: the child's own log
+        printLine(`${event.level === 'system' ? '⚙' : event.level === 'info' ? ' ' : '!'} ${event.message}`);
         break;
       case 'experiment-end':
         spinner?.stop();
