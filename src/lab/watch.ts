@@ -103,7 +103,8 @@ export async function watch(o: WatchOptions): Promise<Run> {
   const originMs = performance.now();
   const samples: Sample[] = [];
   let pid = o.pid ?? 0;
-  let exit: { exitCode: number | null; signal: string | null; stderrTail: string } | null = null;
+  // set from execa's promise callback; a box so control-flow narrowing does not pin it to null
+  const ended: { exit: { exitCode: number | null; signal: string | null } | null } = { exit: null };
   const stdoutMarks: Mark[] = [];
   let child: ReturnType<typeof execa> | null = null;
   if (!o.pid) {
@@ -127,12 +128,13 @@ export async function watch(o: WatchOptions): Promise<Run> {
   const finished = new Promise<void>((resolve) => {
     stop = resolve;
   });
+  let processGone = false;
   const sampler = new Sampler({
     intervalMs: o.intervalMs,
     originMs,
     tick: (tMs) => {
       let s = probe.sample(tMs, []);
-      if (!s && child && !exit && !reopened) {
+      if (!s && child && !ended.exit && !reopened) {
         // --thp-disable's wrapper execs the command: /proc/<pid>/smaps_rollup opened before that exec
         // belongs to the old mm and reads empty although the process lives on — open the files again, once
         reopened = true;
@@ -141,6 +143,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
         s = probe.sample(tMs, []);
       }
       if (!s) {
+        processGone = true;
         stop();
         return false;
       }
@@ -179,14 +182,17 @@ export async function watch(o: WatchOptions): Promise<Run> {
   process.once('SIGINT', onSignal);
   if (child) {
     void child.then((r) => {
-      exit = { exitCode: r.exitCode ?? null, signal: r.signal ?? null, stderrTail: '' };
+      ended.exit = { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
       stop();
     });
   }
   await finished;
   process.off('SIGINT', onSignal);
   // A command we started and stopped watching (--duration, Ctrl-C) does not outlive the watch.
-  if (child && !exit) {
+  let stoppedByUs = false;
+  if (child && !ended.exit) {
+    // the sampler may see the process gone before execa reports its exit: then the end was its own
+    stoppedByUs = !processGone;
     child.kill('SIGTERM');
     await child;
   }
@@ -210,8 +216,10 @@ export async function watch(o: WatchOptions): Promise<Run> {
     expectations: [],
     metrics: {},
   };
-  if (exit && ((exit as { exitCode: number | null }).exitCode ?? 0) !== 0) {
-    const e = exit as { exitCode: number | null; signal: string | null; stderrTail: string };
+  // A command that died of a signal has no exit code (execa gives undefined): that is a failure
+  // too, unless the signal was ours (--duration, Ctrl-C).
+  const e = ended.exit;
+  if (e && !stoppedByUs && (e.signal !== null || (e.exitCode ?? 0) !== 0)) {
     watched.status = 'failed';
     watched.failure = { reason: e.signal ? `the command was killed by ${e.signal}` : `the command exited with code ${e.exitCode}`, exitCode: e.exitCode, signal: e.signal, stderrTail: '', timedOut: false };
   }

@@ -1,6 +1,7 @@
 // `rsslab report <paths…> [--out DIR] [--format html,md,csv]`: redraw saved Runs. Prints the
 // terminal summary (expectations re-judged from the stored data), writes the chosen files, says where they are. Exit codes: 0 reports written,
-// 1 the reports could not be written, 2 the input was unusable (missing, corrupt, not a Run).
+// 2 bad usage: the input was unusable (missing, corrupt, not a Run) or the output folder cannot be written
+// (the same code `rsslab run` gives for an unwritable --out).
 import { dirname } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { rejudge } from '../check/expectations.js';
@@ -57,6 +58,6 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
     return 0;
   } catch (e) {
     err.write(`rsslab report: cannot write reports to ${outDir}: ${(e as Error).message} — choose another folder with --out\n`);
-    return 1;
+    return 2;
   }
 }

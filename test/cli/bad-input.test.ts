@@ -66,7 +66,7 @@ describe('rsslab CLI - bad input, refused cleanly', () => {
     chmodSync(join(input, '..'), 0o755);
     chmodSync(input, 0o644);
     const r = await rsslabAsNobody(['report', input, '--out', join(parent, 'reports')]);
-    expect(r.exitCode).not.toBe(0);
+    expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/cannot write reports to .*reports: EACCES.*--out/);
     expect(readdirSync(parent)).toEqual([]);
   });
