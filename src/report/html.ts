@@ -25,7 +25,7 @@ export function jsonForScript(value: unknown): string {
 let echartsSource: string | null = null;
 
 /** ECharts' own minified build, read from the installed package at render time (never a CDN). */
-function echartsScript(): string {
+export function echartsScript(): string {
   if (echartsSource === null) {
     const require = createRequire(import.meta.url);
     echartsSource = readFileSync(require.resolve('echarts/dist/echarts.min.js'), 'utf8').replace(/<\/script/gi, '<\\/script');

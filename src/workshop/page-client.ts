@@ -3,6 +3,8 @@
 // step with the run, and draws the report's chart specs (src/report/html-charts.ts) with the inlined
 // ECharts, updating them in place as they grow. The formatters mirror the report's own client
 // (src/report/html-client.ts) so both pages read alike. Text reaches the DOM only via textContent.
+import { CHART_OPTIONS } from '../report/chart-options-client.js';
+
 export const WORKSHOP_CLIENT = String.raw`
 (function () {
   'use strict';
@@ -16,13 +18,9 @@ export const WORKSHOP_CLIENT = String.raw`
     if (text != null) e.textContent = text;
     return e;
   }
-  function mib(v) { return v == null || isNaN(v) ? '—' : Number(v).toFixed(1) + ' MiB'; }
   function bytes(b) { return (b / 1048576).toFixed(1) + ' MiB'; }
   function secs(ms) { return (ms / 1000).toFixed(1) + ' s'; }
-  function esc(s) {
-    return String(s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; });
-  }
-
+${CHART_OPTIONS}
   // ---- charts: the report's specs, drawn and then updated in place ----
   function checkedKinds(box) {
     var on = {};
@@ -33,44 +31,6 @@ export const WORKSHOP_CLIENT = String.raw`
   function linesSeries(box) {
     var on = checkedKinds(box);
     return box.spec.series.filter(function (s) { return on[s.kind] !== false && (on[s.kind] || s.kind === 'rss'); }).map(function (s) { return s.option; });
-  }
-  function memoryAxes(option) {
-    option.tooltip = option.tooltip || {};
-    option.tooltip.valueFormatter = mib;
-    option.tooltip.axisPointer = { type: 'line', label: { formatter: function (p) { return Number(p.value).toFixed(2) + ' s'; } } };
-    return option;
-  }
-  function pageMapOption(spec) {
-    var g = spec.grid;
-    var states = Object.keys(spec.states);
-    var xs = g.snapshots.map(function (s) { return (s.tMs / 1000).toFixed(1) + ' s\n' + s.phase; });
-    var cells = g.snapshots.length ? g.snapshots[0].cells.length : 0;
-    var cellBytes = g.pagesPerCell * g.pageSize;
-    var ys = [];
-    for (var y = 0; y < cells; y++) ys.push((y * cellBytes / 1048576).toFixed(1) + ' MiB');
-    var points = [];
-    g.snapshots.forEach(function (s, x) {
-      for (var y = 0; y < s.cells.length; y++) {
-        var k = states.indexOf(s.cells[y]);
-        if (k >= 0) points.push([x, y, k]);
-      }
-    });
-    return {
-      animation: false,
-      grid: { left: 100, right: 30, top: 70, bottom: 76, show: true, backgroundColor: '#ececec', borderWidth: 0 },
-      xAxis: { type: 'category', data: xs, name: 'time and phase', nameLocation: 'middle', nameGap: 52, nameTextStyle: { fontSize: 15 }, axisLabel: { fontSize: 14, lineHeight: 18, interval: Math.max(0, Math.ceil(xs.length / 8) - 1) } },
-      yAxis: { type: 'category', data: ys, name: 'offset in region', nameTextStyle: { fontSize: 15 }, axisLabel: { fontSize: 14, interval: Math.max(0, Math.ceil(cells / 8) - 1) } },
-      visualMap: {
-        type: 'piecewise', dimension: 2, orient: 'horizontal', top: 4, left: 'center', textStyle: { fontSize: 16 },
-        pieces: states.map(function (s, k) { return { value: k, label: spec.states[s].label, color: spec.states[s].color }; })
-      },
-      tooltip: {
-        formatter: function (p) {
-          return esc(xs[p.value[0]].replace('\n', ' · ') + ' · ' + ys[p.value[1]] + ': ' + spec.states[states[p.value[2]]].label);
-        }
-      },
-      series: [{ type: 'heatmap', data: points, progressive: 0 }]
-    };
   }
   function swatch(dash) {
     var ns = 'http://www.w3.org/2000/svg';

@@ -1,23 +1,10 @@
 // The workshop page: one self-contained document (ECharts inlined from the installed package, no
 // network), whose dynamic parts all arrive over the event stream. The session token travels in a
 // JSON block whose "<" are escaped; the page never puts run data into HTML.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { jsonForScript } from '../report/html.js';
+import { echartsScript, jsonForScript } from '../report/html.js';
 import { VARIANT_COLORS } from '../report/html-charts.js';
 import { WORKSHOP_CLIENT } from './page-client.js';
 import { WORKSHOP_CSS } from './page-style.js';
-
-let echartsSource: string | null = null;
-
-/** ECharts' own minified build, as the static report inlines it (never a CDN: workshops are offline). */
-function echartsScript(): string {
-  if (echartsSource === null) {
-    const require = createRequire(import.meta.url);
-    echartsSource = readFileSync(require.resolve('echarts/dist/echarts.min.js'), 'utf8').replace(/<\/script/gi, '<\\/script');
-  }
-  return echartsSource;
-}
 
 export function renderWorkshopPage(token: string): string {
   const config = { token, colors: VARIANT_COLORS };
