@@ -99,7 +99,9 @@ export const DASHES: number[][] = [[8, 5], [2, 4], [10, 3, 2, 3], [1, 7], [16, 5
 export function rssChart(run: Run, id: string): LinesChart {
   const variants = run.variants.filter((v) => v.samples.length > 0 || v.reports.length > 0);
   const extra = discoverSeries(variants, run.experiment.series).filter((s) => s.unit === 'bytes' && !s.name.startsWith('layer.'));
-  const preferred = new Set(run.experiment.series);
+  // Every extra series × every variant is a thicket on a projector: at first show the experiment's
+  // first series (two when there are at most two variants); the rest are a click away.
+  const shownAtFirst = new Set(run.experiment.series.filter((name) => extra.some((x) => x.name === name)).slice(0, variants.length > 2 ? 1 : 2));
   const labelledPhases = new Set<string>();
   const series: LinesChart['series'] = [];
   variants.forEach((v, i) => {
@@ -168,7 +170,7 @@ export function rssChart(run: Run, id: string): LinesChart {
     series,
     kinds: [
       { kind: 'rss', label: 'RSS (process)', on: true, dash: null },
-      ...extra.map((s, k) => ({ kind: s.name, label: s.label, on: preferred.has(s.name), dash: DASHES[k % DASHES.length]! })),
+      ...extra.map((s, k) => ({ kind: s.name, label: s.label, on: shownAtFirst.has(s.name), dash: DASHES[k % DASHES.length]! })),
     ],
   };
 }
