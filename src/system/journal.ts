@@ -215,6 +215,18 @@ export function restoreJournal(options: { stateDir?: string } = {}): RestoreJour
   } catch {
     return result;
   }
+  // A run killed while writing its journal leaves the temporary copy: the journal is written before
+  // the knob, so what that copy adds was never applied. Its owner gone, it is only clutter.
+  for (const name of names.filter((n) => /^journal-\d+-\d+\.json\.tmp$/.test(n))) {
+    const pid = Number(name.split('-')[1]);
+    if (pid !== process.pid && !existsSync(`/proc/${pid}`)) {
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // already gone
+      }
+    }
+  }
   for (const name of names.filter((n) => /^journal-\d+-\d+\.json$/.test(n)).sort()) {
     const file = join(dir, name);
     let data: JournalData;
