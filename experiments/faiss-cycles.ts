@@ -135,6 +135,15 @@ const CONFIGS: AllocatorConfig[] = [
     default: false,
   },
   {
+    key: 'mimalloc-decommit0',
+    label: 'mimalloc, decommit at once',
+    description:
+      'mimalloc 2.0 with MIMALLOC_DECOMMIT_DELAY=0 and MIMALLOC_SEGMENT_DECOMMIT_DELAY=0: freed pages are decommitted right away instead of after a delay (2.0 names; 2.1 calls it purge_delay).',
+    spec: { allocator: 'mimalloc', env: { MIMALLOC_DECOMMIT_DELAY: '0', MIMALLOC_SEGMENT_DECOMMIT_DELAY: '0' }, requires: ['mimalloc'] },
+    outcome: 'measured',
+    default: false,
+  },
+  {
     key: 'tcmalloc',
     label: 'tcmalloc',
     description: "gperftools tcmalloc: per-thread caches over a page heap that releases to the kernel gradually.",
