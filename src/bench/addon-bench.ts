@@ -1,5 +1,5 @@
 // What the addon costs per call: the seed-004 page-by-page madvise(MADV_DONTNEED) loop over a region,
-// through Region.advise from a JS loop, against bench/madvise-loop.c compiled here with cc -O2. Both
+// through Region.advise from a JS loop, against src/bench/madvise-loop.c compiled here with cc -O2. Both
 // touch the region before every timed repeat, both discard their first repeat (JIT, first faults).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ export type Compiled = { ok: true; binary: string; dir: string; compiler: string
 export async function compileLoop(): Promise<Compiled> {
   const dir = mkdtempSync(join(tmpdir(), 'rsslab-bench-'));
   const binary = join(dir, 'madvise-loop');
-  const source = join(packageRoot(), 'bench', 'madvise-loop.c');
+  const source = join(packageRoot(), 'src', 'bench', 'madvise-loop.c');
   const r = await execa('cc', ['-O2', '-Wall', '-Werror', '-o', binary, source], { reject: false });
   if (r.failed) {
     rmSync(dir, { recursive: true, force: true });
