@@ -1,9 +1,10 @@
 // Writing reports: each file goes to a temporary name in the same folder, then is renamed over the
 // target, so a reader (a browser reloading, a CI step uploading) never sees half a file and an
 // interrupted write leaves the previous report intact.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Run } from '../run/schema.js';
+import { writeFileAtomic as writeFileAtomicSync } from '../run/io.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -36,17 +37,10 @@ export function pathInside(dir: string, name: string): string {
   return target;
 }
 
-/** Write `content` to dir/name atomically (temp file in the same folder, then rename). */
+/** Write `content` to dir/name atomically (src/run/io.ts: temp file in the same folder, then rename). */
 export async function writeFileAtomic(dir: string, name: string, content: string): Promise<string> {
   const target = pathInside(dir, name);
-  const temp = join(resolve(dir), `.${name.replace(/[/\\]/g, '_')}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  try {
-    await writeFile(temp, content, { encoding: 'utf8', mode: 0o644 });
-    await rename(temp, target);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
-  }
+  writeFileAtomicSync(target, content);
   return target;
 }
 

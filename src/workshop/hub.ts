@@ -46,7 +46,7 @@ export class WorkshopHub {
 
   constructor(
     experiments: Array<{ id: string; title: string }>,
-    private readonly stepper: Stepper,
+    stepper: Stepper,
     private readonly quick: boolean,
   ) {
     this.state = { step: stepper.enabled, experiments, experimentIndex: -1, experiment: null, variants: [], current: null, paused: null, notices: [], finished: null, error: null };
