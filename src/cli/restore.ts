@@ -9,9 +9,9 @@ export async function restoreCommand(): Promise<number> {
   const dir = resolveStateDir();
   const result = await withSystemLock(
     (lock) => {
-      const dirs = [dir, ...lock.staleOwners.map((o) => o.stateDir).filter((d): d is string => d !== undefined && d !== dir)];
-      const parts = dirs.map((d) => restoreJournal({ stateDir: d }));
-      return { restored: parts.flatMap((p) => p.restored), skipped: parts.flatMap((p) => p.skipped) };
+      // taking over a dead run's lock restored that run's journals already (lock.recovered)
+      const here = restoreJournal({ stateDir: dir });
+      return { restored: [...lock.recovered, ...here.restored], skipped: here.skipped };
     },
     { waitMs: 60_000, stateDir: dir },
   );

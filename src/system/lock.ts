@@ -6,6 +6,7 @@ import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unli
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultLockPath } from './paths.js';
 import { commandOf, currentIdentity, isAlive, type ProcessIdentity } from './process-identity.js';
+import { describeRestore, restoreJournal, type RestoreReport } from './journal.js';
 
 export interface LockOwner extends ProcessIdentity {
   startedAt: string;
@@ -31,8 +32,13 @@ export interface SystemLock {
   readonly owner: LockOwner;
   /** lines like "took over a stale lock of pid 123 (...)" */
   readonly notes: string[];
-  /** dead owners whose lock was taken over: their journals may still hold changed knobs */
+  /** dead owners whose lock was taken over */
   readonly staleOwners: LockOwner[];
+  /**
+   * their journals, restored on take-over: whoever takes a dead run's lock puts its knobs back before
+   * doing anything (a test reading knobs under the lock, a new run snapshotting "originals")
+   */
+  readonly recovered: RestoreReport[];
   /** idempotent */
   release(): void;
 }
@@ -123,7 +129,7 @@ export async function acquireLock(options: LockOptions = {}): Promise<SystemLock
   const mine = held.get(path);
   if (mine !== undefined) {
     mine.count += 1;
-    return handle(path, mine.owner, [], []);
+    return handle(path, mine.owner, [], [], []);
   }
 
   const me: LockOwner = {
@@ -173,17 +179,27 @@ export async function acquireLock(options: LockOptions = {}): Promise<SystemLock
   }
 
   held.set(path, { owner: me, count: 1 });
-  return handle(path, me, notes, staleOwners);
+  const recovered: RestoreReport[] = [];
+  for (const dir of new Set(staleOwners.map((o) => o.stateDir).filter((d): d is string => d !== undefined))) {
+    for (const report of restoreJournal({ stateDir: dir }).restored) {
+      recovered.push(report);
+      const note = `found a journal left by a run that died: ${describeRestore(report)}`;
+      notes.push(note);
+      options.log?.(note);
+    }
+  }
+  return handle(path, me, notes, staleOwners, recovered);
 }
 
 /** One acquisition: its release() is idempotent and drops only this acquisition's share. */
-function handle(path: string, owner: LockOwner, notes: string[], staleOwners: LockOwner[]): SystemLock {
+function handle(path: string, owner: LockOwner, notes: string[], staleOwners: LockOwner[], recovered: RestoreReport[]): SystemLock {
   let released = false;
   return {
     path,
     owner,
     notes,
     staleOwners,
+    recovered,
     release() {
       if (released) return;
       released = true;

@@ -70,11 +70,10 @@ export class SystemSession {
         ? null
         : await acquireLock({ ...(options.lockPath !== undefined ? { path: options.lockPath } : {}), waitMs: options.lockWaitMs ?? 0, log: note, stateDir: dir });
     try {
-      // A dead lock owner may have kept its journals elsewhere (RSSLAB_STATE_DIR): restore those
-      // too, before anything here snapshots its changed knobs as "original".
-      const dirs = [dir, ...(lock?.staleOwners ?? []).map((o) => o.stateDir).filter((d): d is string => d !== undefined && d !== dir)];
-      const stale = { restored: dirs.flatMap((d) => restoreJournal({ stateDir: d }).restored) };
-      for (const report of stale.restored) {
+      // The lock's take-over already restored a dead owner's journals wherever they were kept
+      // (and said so); then any other dead run's journal in our own directory.
+      const stale = { restored: [...(lock?.recovered ?? []), ...restoreJournal({ stateDir: dir }).restored] };
+      for (const report of stale.restored.slice(lock?.recovered.length ?? 0)) {
         note(`found a journal left by a run that died: ${describeRestore(report)}`);
       }
       const session = new SystemSession(root, new Journal(dir), lock, stale.restored, options.log);

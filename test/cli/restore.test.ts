@@ -15,13 +15,14 @@ if (!canWrite) console.warn('skipped: restore tests need root and THP knobs (the
 const read = (p: string) => readFileSync(p, 'utf8').trim();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const journals = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('journal-')) : []);
-const ourCgroups = () => {
+/** cgroups the run with this pid made (other tests may have cgroups of their own meanwhile) */
+const ourCgroups = (pid: number) => {
   const out: string[] = [];
   const walk = (d: string, depth: number) => {
     if (depth > 4 || !existsSync(d)) return;
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (!e.isDirectory()) continue;
-      if (e.name.includes('rsslab')) out.push(join(d, e.name));
+      if (e.name.startsWith(`rsslab-${pid}-`)) out.push(join(d, e.name));
       walk(join(d, e.name), depth + 1);
     }
   };
@@ -61,7 +62,7 @@ describe.skipIf(!canWrite)('rsslab run killed mid-way', () => {
     if (!restoredByOther) expect(restore.stdout).toMatch(/restored/);
     expect(read(SLEEP)).toBe(original);
     expect(journals(state)).toEqual([]);
-    expect(ourCgroups()).toEqual([]);
+    expect(ourCgroups(child.pid!)).toEqual([]);
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -74,7 +75,7 @@ describe.skipIf(!canWrite)('rsslab run killed mid-way', () => {
       expect(r.signal ?? r.exitCode).toBeTruthy();
       expect(read(SLEEP)).toBe(original);
       expect(journals(state)).toEqual([]);
-      expect(ourCgroups()).toEqual([]);
+      expect(ourCgroups(child.pid!)).toEqual([]);
     });
   }
 

@@ -2,7 +2,7 @@
 // against MemAvailable and, inside a container-like memory cgroup, against the room under its limit)
 // unless --force; with --force the host is still protected by that cgroup's limit (OOM kill of the
 // child, recorded). The real CLI runs inside a memory cgroup this test makes with a 320 MiB limit.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { resolveParams, variantParams } from '../../src/lab/params.js';
 import { parseMeminfo } from '../../src/probe/meminfo.js';
 import { cgroupSupport } from '../../src/system/cgroup.js';
 import { removeCgroupDir } from '../../src/system/cgroup-remove.js';
+import { acquireLock, type SystemLock } from '../../src/system/lock.js';
 import type { Run } from '../../src/run/schema.js';
 import { CLI, isRoot, rsslab, tmp, warnSkip } from './helpers.js';
 
@@ -49,8 +50,16 @@ const support = cgroupSupport();
 const noCgroup = !isRoot || support.version !== 1 || !support.canCreate;
 const box = support.parent === null ? '' : join(support.parent, `rsslab-safety-limits-${process.pid}`);
 
+// The box is a memory cgroup of ours on the machine: hold rsslab's lock while it exists, as every
+// run does, so that tests checking "no rsslab cgroup left" (under the lock) never see it mid-test.
+let lock: SystemLock | null = null;
+beforeAll(async () => {
+  if (!noCgroup) lock = await acquireLock({ waitMs: 15 * 60_000 });
+}, 15 * 60_000);
+
 afterAll(() => {
   if (box && existsSync(box)) removeCgroupDir(box, support.parent!);
+  lock?.release();
 });
 
 /** The CLI, started inside `box`: a shell line moves itself there, then execs node (arguments as "$@", never interpolated). */

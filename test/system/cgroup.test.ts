@@ -4,6 +4,7 @@ import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cgroupSupport, createCgroup, parseMountInfo, parseProcCgroup, type CgroupSandbox } from '../../src/system/cgroup.js';
 import { Journal } from '../../src/system/journal.js';
+import { withSystemLock } from '../../src/system/lock.js';
 import { CHILDREN, FIXTURES, fixtureTree, isRoot, journalFiles, removeTree, skipReason, sweepCgroups, tempStateDir } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -102,7 +103,8 @@ const real = cgroupSupport();
 describe('cgroup v1 on the real kernel', () => {
   it.skipIf(skipReason(!isRoot || real.version !== 1 || !real.canCreate, `no creatable cgroup v1 memory controller: ${real.reason}`))(
     'a 64 MiB cgroup OOM-kills a child allocating 200 MiB; peak usage stays within the limit; remove leaves nothing',
-    async () => {
+    // under rsslab's lock, as every run that makes a cgroup: other tests check "none left" under it
+    () => withSystemLock(async () => {
       const state = tempStateDir();
       cleanups.push(state);
       const limitBytes = 64 * MiB;
@@ -137,9 +139,9 @@ describe('cgroup v1 on the real kernel', () => {
       const removal = sandbox.remove();
       expect(removal.ok).toBe(true);
       expect(existsSync(sandbox.path)).toBe(false);
-      expect(readdirSync(real.parent ?? '').filter((n) => n.includes('rsslab'))).toEqual([]);
+      expect(readdirSync(real.parent ?? '').filter((n) => n.startsWith(`rsslab-${process.pid}-`))).toEqual([]);
       expect(journalFiles(state)).toEqual([]);
-    },
+    }, { waitMs: 15 * 60_000 }),
   );
 
   it.skipIf(skipReason(!isRoot || !real.canCreate, `no creatable memory cgroup: ${real.reason}`))(
