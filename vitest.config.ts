@@ -11,6 +11,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     maxWorkers: 2,
     minWorkers: 1,
-    reporters: ['default'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
