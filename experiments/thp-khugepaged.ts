@@ -392,18 +392,21 @@ export default defineExperiment<ThpParams>({
   ],
   speedUp: {
     knobs: { 'khugepaged/scan_sleep_millisecs': 100, 'khugepaged/pages_to_scan': 65536 },
-    withoutIt: (machine) => {
+    withoutIt: (machine, p) => {
       const sleepMs = Number(machine['khugepaged/scan_sleep_millisecs'] ?? 10_000);
       const pages = Number(machine['khugepaged/pages_to_scan'] ?? 4096);
       if (!(sleepMs > 0) || !(pages > 0)) return 'khugepaged\'s pace could not be read, so the regrowth may take minutes.';
-      // khugepaged covers pages_to_scan pages per wake-up, then sleeps: the default region of 256 MiB
-      // (65536 pages) takes 16 wake-ups at 4096 pages (measured here: 163.5 s at 10 s / 4096).
+      // khugepaged covers pages_to_scan pages per wake-up, then sleeps: a 256 MiB region (65536 pages)
+      // takes 16 wake-ups at 4096 pages (measured here: 163.5 s at 10 s / 4096).
+      const regionPages = Math.ceil(p.regionBytes / 4096);
       const perWakeMiB = (pages * 4096) / MiB;
-      const fullScanS = Math.ceil(65536 / pages) * (sleepMs / 1000);
+      const fullScanS = Math.ceil(regionPages / pages) * (sleepMs / 1000);
       return (
         `at the machine's pace (scan_sleep_millisecs=${sleepMs}, pages_to_scan=${pages}) khugepaged collapses about ` +
-        `${perWakeMiB.toFixed(0)} MiB every ${sleepMs / 1000} s, so 256 MiB takes about ${fullScanS < 10 ? fullScanS.toFixed(1) : fullScanS.toFixed(0)} s to regrow; ` +
-        'an idle phase shorter than that shows only the start of it, so the regrowth expectations are skipped.'
+        `${perWakeMiB.toFixed(0)} MiB every ${sleepMs / 1000} s, so ${(p.regionBytes / MiB).toFixed(0)} MiB takes about ${fullScanS < 10 ? fullScanS.toFixed(1) : fullScanS.toFixed(0)} s to regrow` +
+        (fullScanS * 1000 > p.idleMs
+          ? `; the ${(p.idleMs / 1000).toFixed(0)} s idle phase shows only the start of it, so the regrowth expectations are skipped (--param idleMs=${Math.ceil(fullScanS * 1.2)}s to watch it happen at this pace).`
+          : '.')
       );
     },
   },

@@ -89,7 +89,7 @@ export interface ExperimentDefinition<P extends Params = Params> {
   speedUp?: {
     knobs: Partial<Record<KnobName, string | number>>;
     /** shown when not applied: how long the effect takes at the machine's own pace */
-    withoutIt: (machineKnobs: Record<string, string>) => string;
+    withoutIt: (machineKnobs: Record<string, string>, params: P) => string;
   };
   sampling?: ExperimentSampling;
   /** child timeout; default 120 s */

@@ -158,7 +158,7 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
   const speedUpApplied = Boolean(def.speedUp && session && lab.tune.ok);
   if (def.speedUp && !speedUpApplied) {
     const why = !lab.tune.ok ? lab.tune.reason : consent.reason || 'no consent (--tune-system)';
-    note(`${def.id}: khugepaged is not sped up (${why}); ${def.speedUp.withoutIt(lab.knobValues)}`);
+    note(`${def.id}: khugepaged is not sped up (${why}); ${def.speedUp.withoutIt(lab.knobValues, params)}`);
   }
 
   emit({ type: 'experiment-start', experimentId: def.id, title: def.title, variants: variants.map((v) => v.id), repeat });
