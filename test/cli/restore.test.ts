@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withSystemLock } from '../../src/system/lock.js';
 
 const CLI = join(import.meta.dirname, '../../dist/src/cli.js');
 const SLEEP = '/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs';
@@ -13,6 +14,9 @@ const canWrite = isRoot && existsSync(SLEEP);
 if (!canWrite) console.warn('skipped: restore tests need root and THP knobs (they kill a run that changed khugepaged settings)');
 
 const read = (p: string) => readFileSync(p, 'utf8').trim();
+// The machine's own value, read under rsslab's lock: another test's run may have khugepaged sped up
+// at this very moment, and its value is not the one ours must restore.
+const settled = () => withSystemLock(() => read(SLEEP), { waitMs: 15 * 60_000 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const journals = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('journal-')) : []);
 /** cgroups the run with this pid made (other tests may have cgroups of their own meanwhile) */
@@ -42,12 +46,13 @@ async function startRunAndWaitForKnob(state: string, original: string) {
     await sleep(50);
   }
   child.kill('SIGKILL');
-  throw new Error('the run never changed scan_sleep_millisecs');
+  const r = await child;
+  throw new Error(`the run never changed scan_sleep_millisecs (exit ${r.exitCode ?? r.signal}): ${String(r.stderr).slice(-800)}`);
 }
 
 describe.skipIf(!canWrite)('rsslab run killed mid-way', () => {
   it('SIGKILL - knobs stay changed with a journal; `rsslab restore` brings every value back', async () => {
-    const original = read(SLEEP);
+    const original = await settled();
     const state = mkdtempSync(join(tmpdir(), 'rsslab-state-'));
     const { child } = await startRunAndWaitForKnob(state, original);
     child.kill('SIGKILL');
@@ -67,7 +72,7 @@ describe.skipIf(!canWrite)('rsslab run killed mid-way', () => {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} - the run restores every knob itself before it dies`, async () => {
-      const original = read(SLEEP);
+      const original = await settled();
       const state = mkdtempSync(join(tmpdir(), 'rsslab-state-'));
       const { child } = await startRunAndWaitForKnob(state, original);
       child.kill(signal);
@@ -80,7 +85,7 @@ describe.skipIf(!canWrite)('rsslab run killed mid-way', () => {
   }
 
   it('SIGKILL - whoever takes over the dead run’s lock restores its journal, even from another state dir', async () => {
-    const original = read(SLEEP);
+    const original = await settled();
     const state = mkdtempSync(join(tmpdir(), 'rsslab-state-'));
     const other = mkdtempSync(join(tmpdir(), 'rsslab-state-'));
     const { child } = await startRunAndWaitForKnob(state, original);
