@@ -177,6 +177,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`rsslab: ${(e as Error).message}\n`);
       return EXIT.failed;
     }
+    if ((e as { code?: unknown }).code === 'ERR_RSSLAB_RESTORE') {
+      process.stderr.write(`rsslab: ${(e as Error).message}\n`);
+      return EXIT.restore;
+    }
     process.stderr.write(`rsslab: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT.failed;
   }

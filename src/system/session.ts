@@ -156,8 +156,9 @@ export class SystemSession {
       this.lock?.release();
     }
     if (!report.ok) {
-      throw new Error(
-        `could not restore everything: ${describeRestore(report)}; the journal ${report.journal} is kept — run \`rsslab restore\` as root`,
+      throw Object.assign(
+        new Error(`could not restore everything: ${describeRestore(report)}; the journal ${report.journal} is kept — run \`rsslab restore\` as root`),
+        { code: 'ERR_RSSLAB_RESTORE' },
       );
     }
     return report;
