@@ -45,6 +45,27 @@ describe('watch (sampler from outside)', () => {
     expect(run.kind).toBe('watch');
   });
 
+  it('watch --pid - attaches to a running process and follows it until it exits', async (ctx) => {
+    if (!cc) {
+      console.warn('skipped: no C compiler (cc/gcc) to build the reproducer');
+      ctx.skip();
+    }
+    const proc = execa(bin, ['96', '700'], { reject: false });
+    const run = await watch({ pid: proc.pid!, intervalMs: 10 });
+    await proc;
+    const v = run.variants[0]!;
+    expect(v.status).toBe('ok');
+    expect(v.label).toBe(`pid ${proc.pid}`);
+    const peak = evaluateMetric(v, 'rss@max')!;
+    expect(peak - v.samples[0]!.rssBytes).toBeGreaterThan(90 * MiB);
+    expect(peak - evaluateMetric(v, 'rss@last')!).toBeGreaterThan(90 * MiB);
+  });
+
+  it('watch --pid - options that only apply to a started command are refused', async () => {
+    await expect(watch({ pid: process.pid, thpDisable: true, intervalMs: 20 })).rejects.toThrow(/not to --pid/);
+    await expect(watch({ pid: 2 ** 22 + 7, intervalMs: 20 })).rejects.toThrow(/no process with pid/);
+  });
+
   it('watch --thp-disable - the command inherits PR_SET_THP_DISABLE across exec', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'rsslab-watch-')), 'status');
     const run = await watch({ command: ['/bin/sh', '-c', `grep THP_enabled /proc/self/status > ${out}; sleep 0.2`], thpDisable: true, intervalMs: 20 });
