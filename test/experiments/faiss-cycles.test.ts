@@ -77,11 +77,15 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
     expect(derived(trim, 'heldAfterCyclesBytes')).toBeLessThan(0.3 * derived(plain!, 'heldAfterCyclesBytes'));
   });
 
-  it('glibc-mmap128k-fresh - a fixed mmap threshold keeps the large buffers out of the arenas: less RSS after the cycles than glibc default', (ctx) => {
+  it('glibc-mmap128k-fresh - a fixed mmap threshold keeps the large buffers out of the arenas: less free memory ever parked in them than glibc default', (ctx) => {
     const fixed = ran(ctx, 'glibc-mmap128k-fresh');
     const plain = ranOrSkip(run, 'glibc-fresh');
     if (!plain) ctx.skip();
-    expect(derived(fixed, 'heldAfterCyclesBytes')).toBeLessThan(derived(plain!, 'heldAfterCyclesBytes'));
+    // Not RSS after the cycles: with 4 fresh threads, which arenas glibc hands out varies run to run
+    // (measured 80–114 MiB held for the default, 90 MiB for the fixed threshold, in the quick profile).
+    // The mechanism itself is steady: freed batch buffers never sit in the arenas (peak fordblks
+    // 85 MiB against 104–109 MiB).
+    expect(metric(fixed, 'alloc.free@max')).toBeLessThan(metric(plain!, 'alloc.free@max'));
   });
 
   it('jemalloc-fresh - idle without background threads, jemalloc keeps its dirty pages (the seed\'s "worse")', (ctx) => {
