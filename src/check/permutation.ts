@@ -23,7 +23,7 @@ export function minimumP(nBaseline: number, nCandidate: number): number {
 }
 
 /** mulberry32: a small seeded PRNG, so a verdict does not depend on Math.random. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -107,14 +107,5 @@ export async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 2
   return cond();
 }
 
-/** Small deterministic PRNG (mulberry32): the kill moments are random but reproducible from the seed printed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG (mulberry32, the one compare uses): kill moments random but reproducible from the seed printed. */
+export { seeded as prng } from '../../src/check/permutation.js';
