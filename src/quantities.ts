@@ -1,5 +1,5 @@
-// Sizes and durations as people write them (256MiB, 10s), for parameters, thresholds and
-// expectations alike. Binary units: sizes of memory are powers of two.
+// Sizes and durations as people write and read them (256MiB, 10s): parsed for parameters, thresholds
+// and expectations, formatted for reports and messages alike. Binary units: memory comes in powers of two.
 const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
 const TIME_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000 };
 
@@ -19,4 +19,32 @@ export function parseDurationMs(text: string): number {
   const unit = m ? TIME_UNITS[(m[2] ?? '').toLowerCase() || 'ms'] : undefined;
   if (!m || unit === undefined) throw new RangeError(`"${text}" is not a duration: use milliseconds or a unit, e.g. 500, 500ms, 10s, 2min`);
   return Math.round(Number(m[1]) * unit);
+}
+
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/** Bytes in binary units, one decimal: 512 B, 4.0 KiB, 256.0 MiB, 1.5 GiB. Negative values keep their sign. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return String(bytes);
+  const sign = bytes < 0 ? '-' : '';
+  let value = Math.abs(bytes);
+  if (value < 1024) return `${sign}${Math.round(value)} B`;
+  let unit = 0;
+  // move up while the value would print as 1024.0 or more in the current unit
+  while (value >= 1024 * 0.99995 && unit < BINARY_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${sign}${value.toFixed(1)} ${BINARY_UNITS[unit]}`;
+}
+
+/** Milliseconds: "350 ms" below a second, "1.2 s" below a minute, "2 min 44 s" above. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${sign}${Math.round(abs)} ms`;
+  if (abs < 60_000) return `${sign}${(abs / 1000).toFixed(1)} s`;
+  const totalS = Math.round(abs / 1000);
+  return `${sign}${Math.floor(totalS / 60)} min ${totalS % 60} s`;
 }

@@ -2,9 +2,11 @@
 // allocate hundreds of MiB on purpose; a --param typo (regionBytes=40GiB) must not push the machine
 // into its OOM killer, and memory pressure must only ever be applied inside a memory cgroup whose
 // limit the kernel enforces — never to the whole host.
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readMeminfo } from '../probe/meminfo.js';
+import { parseHierarchicalLimit, readCgroupLimit, readCgroupUsage } from '../probe/cgroup.js';
+import { readText } from '../probe/procfile.js';
+import { formatBytes as mib } from '../quantities.js';
 import { cgroupSupport } from '../system/cgroup.js';
 import type { ExperimentDefinition, Params } from './experiment.js';
 
@@ -32,23 +34,14 @@ export interface VariantEstimate {
   basis: string;
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / MiB).toFixed(1)} MiB`;
-}
-
-function readNumber(path: string): number | null {
+/** undefined when the file cannot be read (not a cgroup directory, the root cgroup) */
+function tryRead<T>(read: () => T): T | undefined {
   try {
-    const text = readFileSync(path, 'utf8').trim();
-    if (text === 'max') return null;
-    const n = Number(text);
-    return Number.isFinite(n) ? n : null;
+    return read();
   } catch {
-    return null;
+    return undefined;
   }
 }
-
-// v1 reports "no limit" as a huge page-rounded number (PAGE_COUNTER_MAX pages).
-const V1_UNLIMITED = 2 ** 60;
 
 /**
  * Room left under our own memory cgroup's limit, walking up v2 ancestors (any of them may hold the
@@ -59,23 +52,18 @@ export function cgroupRoomBytes(root = '/'): number | null {
   const dir = support.parent;
   if (dir === null || support.version === null) return null;
   if (support.version === 1) {
-    let limit = readNumber(join(dir, 'memory.limit_in_bytes'));
-    try {
-      const line = readFileSync(join(dir, 'memory.stat'), 'utf8').split('\n').find((l) => l.startsWith('hierarchical_memory_limit '));
-      const h = line === undefined ? NaN : Number(line.split(' ')[1]);
-      if (Number.isFinite(h) && (limit === null || h < limit)) limit = h;
-    } catch {
-      // no memory.stat: the cgroup's own limit is all we know
-    }
-    const usage = readNumber(join(dir, 'memory.usage_in_bytes'));
-    if (limit === null || limit >= V1_UNLIMITED || usage === null) return null;
-    return Math.max(0, limit - usage);
+    const own = tryRead(() => readCgroupLimit(dir, 1)) ?? null;
+    const hierarchical = tryRead(() => parseHierarchicalLimit(readText(join(dir, 'memory.stat')))) ?? null;
+    const limits = [own, hierarchical].filter((x): x is number => x !== null);
+    const usage = tryRead(() => readCgroupUsage(dir, 1));
+    if (limits.length === 0 || usage === undefined) return null;
+    return Math.max(0, Math.min(...limits) - usage);
   }
   let room: number | null = null;
   for (let d = dir; d.length > 1; d = dirname(d)) {
-    const current = readNumber(join(d, 'memory.current'));
-    if (current === null) break; // the root cgroup, or out of the cgroup file system
-    const max = readNumber(join(d, 'memory.max')); // "max" reads as null: no limit at this level
+    const current = tryRead(() => readCgroupUsage(d, 2));
+    if (current === undefined) break; // the root cgroup, or out of the cgroup file system
+    const max = tryRead(() => readCgroupLimit(d, 2)) ?? null; // "max": no limit at this level
     if (max !== null) room = Math.min(room ?? Infinity, Math.max(0, max - current));
   }
   return room;

@@ -158,6 +158,18 @@ export function readCgroupMemory(dir: string, version: CgroupVersion = cgroupVer
   return { usageBytes: parseUsage(readText(file), file), ...parseMemoryStat(readText(path.join(dir, 'memory.stat')), version) };
 }
 
+/** Bytes charged to the cgroup now (memory.current / memory.usage_in_bytes). */
+export function readCgroupUsage(dir: string, version: CgroupVersion = cgroupVersionOfDir(dir)): number {
+  const file = usageFile(dir, version);
+  return parseUsage(readText(file), file);
+}
+
+/** v1's memory.stat hierarchical_memory_limit: the tightest limit of the cgroup and its ancestors, or null. */
+export function parseHierarchicalLimit(memoryStat: string): number | null {
+  const h = parseSpaceLines(memoryStat).get('hierarchical_memory_limit');
+  return h === undefined ? null : parseMemoryLimit(String(h));
+}
+
 export function readCgroupLimit(dir: string, version: CgroupVersion = cgroupVersionOfDir(dir)): number | null {
   return parseMemoryLimit(readText(path.join(dir, version === 2 ? 'memory.max' : 'memory.limit_in_bytes')));
 }

@@ -36,7 +36,7 @@ describe('memory limits', () => {
     const plain = estimateVariantBytes(def, 'dontneed', variantParams(params, def.variants[0]!.params, {}), null);
     const sizes = Object.entries(def.params).filter(([, s]) => s.type === 'bytes').reduce((a, [k]) => a + (params[k] as number), 0);
     expect(plain.bytes).toBe(sizes + CHILD_BASE_BYTES);
-    expect(plain.basis).toMatch(/regionBytes=1024\.0 MiB/);
+    expect(plain.basis).toMatch(/regionBytes=1\.0 GiB/); // src/quantities.ts formatBytes, as every report
     const capped = estimateVariantBytes(def, 'free-pressure', params, 200 * MiB);
     expect(capped.bytes).toBe(200 * MiB + CHILD_BASE_BYTES);
     expect(checkMemoryFits([plain], { usableBytes: 512 * MiB, memAvailableBytes: 768 * MiB, cgroupRoomBytes: null, marginBytes: 256 * MiB })).toMatch(
