@@ -50,21 +50,31 @@ function unescapeMount(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_m, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
-/** The cgroup mounts of a mountinfo text: mount points as the kernel sees them (not joined to any root). */
-export function parseCgroupMounts(mountinfo: string): { v1Memory: string | null; v2: string | null } {
-  let v1Memory: string | null = null;
-  let v2: string | null = null;
+/**
+ * The cgroup mounts of a mountinfo text: mount points as the kernel sees them (not joined to any
+ * root), and each mount's root inside its hierarchy ("/" unless a cgroup namespace or bind mount
+ * shows only part of it: then /proc/<pid>/cgroup paths are relative to that root).
+ */
+export function parseCgroupMounts(mountinfo: string): { v1Memory: string | null; v1MemoryRoot: string; v2: string | null; v2Root: string } {
+  const out = { v1Memory: null as string | null, v1MemoryRoot: '/', v2: null as string | null, v2Root: '/' };
   for (const line of mountinfo.split('\n')) {
     const separator = line.indexOf(' - ');
     if (separator === -1) continue;
     const before = line.slice(0, separator).split(' ');
     const [fsType = '', , superOptions = ''] = line.slice(separator + 3).split(' ');
+    const root = before[3];
     const mountPoint = before[4];
-    if (mountPoint === undefined) continue;
-    if (fsType === 'cgroup2' && v2 === null) v2 = unescapeMount(mountPoint);
-    if (fsType === 'cgroup' && v1Memory === null && superOptions.split(',').includes('memory')) v1Memory = unescapeMount(mountPoint);
+    if (mountPoint === undefined || root === undefined) continue;
+    if (fsType === 'cgroup2' && out.v2 === null) {
+      out.v2 = unescapeMount(mountPoint);
+      out.v2Root = unescapeMount(root);
+    }
+    if (fsType === 'cgroup' && out.v1Memory === null && superOptions.split(',').includes('memory')) {
+      out.v1Memory = unescapeMount(mountPoint);
+      out.v1MemoryRoot = unescapeMount(root);
+    }
   }
-  return { v1Memory, v2 };
+  return out;
 }
 
 /** /proc/<pid>/cgroup: "N:controllers:/path" lines for v1, "0::/path" for v2. */

@@ -5,55 +5,9 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CGROUP_NAME_MARK, isCgroupFs, removeCgroupDir, type RemoveResult } from './cgroup-remove.js';
-import { readCgroupMemory, type CgroupMemory } from '../probe/cgroup.js';
+import { parseCgroupMounts, parseProcCgroup, readCgroupMemory, type CgroupMemory, type ProcCgroups } from '../probe/cgroup.js';
 import type { Journal } from './journal.js';
 import { explainWriteError, readControl, writeControl } from './sysfs.js';
-
-export interface ProcCgroup {
-  /** v1 hierarchies: controller → path */
-  v1: Map<string, string>;
-  /** the unified (v2) path, from the "0::" line */
-  v2: string | null;
-}
-
-/** Parses /proc/<pid>/cgroup ("4:memory:/a/b", "0::/user.slice/..."). */
-export function parseProcCgroup(text: string): ProcCgroup {
-  const result: ProcCgroup = { v1: new Map(), v2: null };
-  for (const line of text.split('\n')) {
-    const match = /^(\d+):([^:]*):(.*)$/.exec(line.trim());
-    if (match === null) continue;
-    const [, id, controllers = '', path = '/'] = match;
-    if (id === '0' && controllers === '') result.v2 = path;
-    else for (const controller of controllers.split(',')) result.v1.set(controller, path);
-  }
-  return result;
-}
-
-export interface MountInfo {
-  /** the path inside the file system that is mounted (cgroup namespaces, bind mounts) */
-  root: string;
-  mountPoint: string;
-  fsType: string;
-  superOptions: string[];
-}
-
-/** Parses /proc/<pid>/mountinfo; octal escapes (\040 for a space) are decoded. */
-export function parseMountInfo(text: string): MountInfo[] {
-  const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-  const mounts: MountInfo[] = [];
-  for (const line of text.split('\n')) {
-    const dash = line.indexOf(' - ');
-    if (dash < 0) continue;
-    const before = line.slice(0, dash).split(' ');
-    const after = line.slice(dash + 3).split(' ');
-    const root = before[3];
-    const mountPoint = before[4];
-    const fsType = after[0];
-    if (root === undefined || mountPoint === undefined || fsType === undefined) continue;
-    mounts.push({ root: unescape(root), mountPoint: unescape(mountPoint), fsType, superOptions: (after[2] ?? '').split(',') });
-  }
-  return mounts;
-}
 
 export interface CgroupSupport {
   version: 1 | 2 | null;
@@ -98,19 +52,18 @@ function words(path: string): string[] {
  */
 export function cgroupSupport(options: CgroupOptions = {}): CgroupSupport {
   const root = options.root ?? '/';
-  let own: ProcCgroup;
-  let mounts: MountInfo[];
+  let own: ProcCgroups;
+  let mounts: ReturnType<typeof parseCgroupMounts>;
   try {
     own = parseProcCgroup(readFileSync(join(root, 'proc/self/cgroup'), 'utf8'));
-    mounts = parseMountInfo(readFileSync(join(root, 'proc/self/mountinfo'), 'utf8'));
+    mounts = parseCgroupMounts(readFileSync(join(root, 'proc/self/mountinfo'), 'utf8'));
   } catch (error) {
     return { version: null, canCreate: false, reason: `cannot read /proc/self/cgroup or mountinfo: ${(error as Error).message}`, parent: null };
   }
 
-  const v1Mount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes('memory'));
   const v1Path = own.v1.get('memory');
-  if (v1Mount !== undefined && v1Path !== undefined) {
-    const parent = resolve(join(root, v1Mount.mountPoint, relativeTo(v1Mount.root, v1Path)));
+  if (mounts.v1Memory !== null && v1Path !== undefined) {
+    const parent = resolve(join(root, mounts.v1Memory, relativeTo(mounts.v1MemoryRoot, v1Path)));
     if (!existsSync(join(parent, 'memory.limit_in_bytes'))) {
       return { version: 1, canCreate: false, reason: `our memory cgroup ${parent} is not visible (cgroup namespace?)`, parent };
     }
@@ -120,11 +73,10 @@ export function cgroupSupport(options: CgroupOptions = {}): CgroupSupport {
     return { version: 1, canCreate: true, reason: `cgroup v1 memory controller at ${parent}`, parent };
   }
 
-  const v2Mount = mounts.find((m) => m.fsType === 'cgroup2');
-  if (v2Mount === undefined || own.v2 === null) {
+  if (mounts.v2 === null || own.v2 === null) {
     return { version: null, canCreate: false, reason: 'no cgroup v1 memory controller and no cgroup v2 mount', parent: null };
   }
-  const parent = resolve(join(root, v2Mount.mountPoint, relativeTo(v2Mount.root, own.v2)));
+  const parent = resolve(join(root, mounts.v2, relativeTo(mounts.v2Root, own.v2)));
   if (!words(join(parent, 'cgroup.controllers')).includes('memory')) {
     return { version: 2, canCreate: false, reason: `the cgroup v2 memory controller is not available in ${parent} (cgroup.controllers)`, parent };
   }

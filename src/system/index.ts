@@ -31,15 +31,11 @@ export { SystemSession, openSystemSession, KnobWriteError, type SystemSessionOpt
 export {
   cgroupSupport,
   createCgroup,
-  parseProcCgroup,
-  parseMountInfo,
   CgroupSandbox,
   type CgroupSupport,
   type CgroupUsage,
   type CgroupOptions,
   type CreateCgroupOptions,
-  type ProcCgroup,
-  type MountInfo,
 } from './cgroup.js';
 export { removeCgroupDir, CGROUP_NAME_MARK, type RemoveResult } from './cgroup-remove.js';
 export {

@@ -10,7 +10,7 @@ const fixture = JSON.parse(fs.readFileSync(path.join(machine, 'regions.json'), '
 
 describe('cgroup v1 (fixture captured on this machine)', () => {
   it('parseCgroupMounts - finds the v1 memory hierarchy and the v2 mount in mountinfo', () => {
-    expect(parseCgroupMounts(fs.readFileSync(path.join(machine, 'proc/self/mountinfo'), 'latin1'))).toEqual({ v1Memory: '/sys/fs/cgroup/memory', v2: '/sys/fs/cgroup/unified' });
+    expect(parseCgroupMounts(fs.readFileSync(path.join(machine, 'proc/self/mountinfo'), 'latin1'))).toEqual({ v1Memory: '/sys/fs/cgroup/memory', v1MemoryRoot: '/', v2: '/sys/fs/cgroup/unified', v2Root: '/' });
   });
 
   it('parseProcCgroup - v1 controller lines and the v2 "0::" line', () => {

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cgroupSupport, createCgroup, parseMountInfo, parseProcCgroup, type CgroupSandbox } from '../../src/system/cgroup.js';
+import { cgroupSupport, createCgroup, type CgroupSandbox } from '../../src/system/cgroup.js';
+import { parseCgroupMounts, parseProcCgroup } from '../../src/probe/cgroup.js';
 import { Journal } from '../../src/system/journal.js';
 import { withSystemLock } from '../../src/system/lock.js';
 import { CHILDREN, FIXTURES, fixtureTree, isRoot, journalFiles, removeTree, skipReason, sweepCgroups, tempStateDir } from './helpers.js';
@@ -32,15 +33,9 @@ describe('cgroup parsers (captured on this machine)', () => {
     expect(parsed.v2).toBe('/');
   });
 
-  it('parseMountInfo - finds the v1 memory hierarchy and the unified mount', () => {
-    const mounts = parseMountInfo(readFileSync(join(FIXTURES, 'hybrid-v1/proc/self/mountinfo'), 'utf8'));
-    expect(mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes('memory'))).toEqual({
-      root: '/',
-      mountPoint: '/sys/fs/cgroup/memory',
-      fsType: 'cgroup',
-      superOptions: ['rw', 'memory'],
-    });
-    expect(mounts.find((m) => m.fsType === 'cgroup2')?.mountPoint).toBe('/sys/fs/cgroup/unified');
+  it('parseCgroupMounts - finds the v1 memory hierarchy (its mount root too) and the unified mount', () => {
+    const mounts = parseCgroupMounts(readFileSync(join(FIXTURES, 'hybrid-v1/proc/self/mountinfo'), 'utf8'));
+    expect(mounts).toEqual({ v1Memory: '/sys/fs/cgroup/memory', v1MemoryRoot: '/', v2: '/sys/fs/cgroup/unified', v2Root: '/' });
   });
 
   it('cgroupSupport - prefers v1 memory on a hybrid machine and says when our cgroup is not visible', () => {
