@@ -1,11 +1,11 @@
 // Raw reads and writes of kernel control files (sysfs knobs, cgroup files). Synchronous on purpose:
 // the restore path runs inside process.on('exit'), where nothing asynchronous gets to run.
 import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { parseBracketed } from '../probe/thp.js';
 
 /** The value a knob file shows: the bracketed choice ("always [madvise] never" → "madvise"), else the trimmed text. */
 export function knobValue(text: string): string {
-  const bracket = /\[([^\]]+)\]/.exec(text);
-  return bracket?.[1] !== undefined ? bracket[1] : text.trim();
+  return parseBracketed(text) ?? text.trim();
 }
 
 export function readControl(path: string): string {
