@@ -8,6 +8,7 @@ import { packageRoot } from '../native.js';
 import { EXPERIMENT_IDS, isExperimentId, loadExperiment } from '../../experiments/index.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Mark, type Run, type VariantRun } from '../run/schema.js';
 import { judge } from '../check/expectations.js';
+import { newVariantRun } from '../run/new-variant-run.js';
 import { evaluateMetric } from '../check/metric.js';
 import { readThpSettings } from '../probe/thp.js';
 import { openSystemSession, type SystemSession } from '../system/session.js';
@@ -81,33 +82,11 @@ export function selectVariants(def: ExperimentDefinition<Params>, ids: string[] 
   });
 }
 
-function emptyVariantRun(v: VariantSpec<Params>, repeat: number, plan: VariantPlan, status: VariantRun['status']): VariantRun {
-  return {
-    variant: v.id,
-    label: v.label,
-    description: v.description,
-    repeat,
-    status,
-    startedAt: new Date().toISOString(),
-    durationMs: 0,
-    settings: {
-      thp: readThpSettings(),
-      knobs: [],
-      env: plan.env,
-      nodeArgs: v.nodeArgs ?? [],
-      thpDisable: v.thpDisable ?? false,
-      allocator: null,
-      cgroup: null,
-      skippedSettings: plan.skippedSettings,
-    },
-    marks: [],
-    samples: [],
-    reports: [],
-    pageMaps: [],
-    sampler: null,
-    expectations: [],
-    metrics: {},
-  };
+function emptyVariantRun(v: VariantSpec<Params>, repeat: number, plan: VariantPlan): VariantRun {
+  return newVariantRun(
+    { variant: v.id, label: v.label, description: v.description, repeat },
+    { thp: readThpSettings(), knobs: [], env: plan.env, nodeArgs: v.nodeArgs ?? [], thpDisable: v.thpDisable ?? false, allocator: null, cgroup: null, skippedSettings: plan.skippedSettings },
+  );
 }
 
 export async function runExperiment(id: string, opts: RunOptions = {}): Promise<Run> {
@@ -260,7 +239,7 @@ interface VariantContext {
 
 async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, repeat: number, c: VariantContext): Promise<VariantRun> {
   const v = plan.variant;
-  const out = emptyVariantRun(v, repeat, plan, 'ok');
+  const out = emptyVariantRun(v, repeat, plan);
   c.emit({ type: 'variant-start', experimentId: def.id, variant: v.id, label: v.label, repeat });
   const knobs: KnobChange[] = [];
   let cgroup: ReturnType<SystemSession['createCgroup']> | null = null;

@@ -5,6 +5,7 @@
 import type { RunEvent } from '../lab/events.js';
 import type { ExperimentDefinition, Params } from '../lab/experiment.js';
 import type { Run, Sample, VariantRun } from '../run/schema.js';
+import { newVariantRun } from '../run/new-variant-run.js';
 import { decimate, layersChart, pageMapCharts, rssChart, type ChartSpec, type PageMapChart } from '../report/html-charts.js';
 import type { SeriesPoint } from '../report/series.js';
 
@@ -13,33 +14,12 @@ export const LIVE_SAMPLES_PER_VARIANT = 800;
 
 function liveVariant(def: ExperimentDefinition<Params>, variant: string, repeat: number): VariantRun {
   const spec = def.variants.find((v) => v.id === variant);
-  return {
-    variant,
-    label: spec?.label ?? variant,
-    description: spec?.description ?? '',
-    repeat,
-    status: 'ok',
-    startedAt: new Date().toISOString(),
-    durationMs: 0,
-    // the settings in force are known only when the variant ends; the live charts do not show them
-    settings: {
-      thp: { enabled: null, defrag: null, scanSleepMs: null, pagesToScan: null, maxPtesNone: null, fullScans: null, pagesCollapsed: null },
-      knobs: [],
-      env: {},
-      nodeArgs: [],
-      thpDisable: false,
-      allocator: null,
-      cgroup: null,
-      skippedSettings: [],
-    },
-    marks: [],
-    samples: [],
-    reports: [],
-    pageMaps: [],
-    sampler: null,
-    expectations: [],
-    metrics: {},
-  };
+  // the settings in force are known only when the variant ends; the live charts do not show them
+  const thp = { enabled: null, defrag: null, scanSleepMs: null, pagesToScan: null, maxPtesNone: null, fullScans: null, pagesCollapsed: null };
+  return newVariantRun(
+    { variant, label: spec?.label ?? variant, description: spec?.description ?? '', repeat },
+    { thp, knobs: [], env: {}, nodeArgs: [], thpDisable: false, allocator: null, cgroup: null, skippedSettings: [] },
+  );
 }
 
 /** Keep the RSS shape of a long sample list in about `max` samples (each bucket's lowest and highest). */
