@@ -17,7 +17,3 @@ export function summarize(values: readonly number[]): Summary | null {
   return { count: sorted.length, median: quantileSorted(sorted, 0.5), p99: quantileSorted(sorted, 0.99), min: min(sorted), max: max(sorted) };
 }
 
-/** The median, or null for no values. */
-export function medianOf(values: readonly number[]): number | null {
-  return summarize(values)?.median ?? null;
-}
