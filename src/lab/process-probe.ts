@@ -1,5 +1,6 @@
 // The parent's view of one child: the probe's SampleProbe (files kept open across samples) plus a
 // page-map reader, behind one object the observer can call from its timer.
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Sample } from '../run/schema.js';
 import { SampleProbe } from '../probe/sample.js';
@@ -26,7 +27,8 @@ export interface ProcessProbeOptions {
 const FULL_SHARE = 0.25;
 
 export class ProcessProbe {
-  private readonly probe: SampleProbe;
+  private probe: SampleProbe;
+  private reopened = false;
   private pagemap: PageMapReader | null = null;
   private tagged = '';
   private lastFullMs = Number.NEGATIVE_INFINITY;
@@ -34,18 +36,38 @@ export class ProcessProbe {
 
   constructor(
     readonly pid: number,
-    opts: ProcessProbeOptions,
+    private readonly opts: ProcessProbeOptions,
   ) {
-    this.probe = new SampleProbe(pid, { thp: opts.thp, memFree: opts.memFree, ...(opts.cgroupPath ? { cgroupPath: opts.cgroupPath } : {}) });
+    this.probe = this.open();
+  }
+
+  private open(): SampleProbe {
+    return new SampleProbe(this.pid, { thp: this.opts.thp, memFree: this.opts.memFree, ...(this.opts.cgroupPath ? { cgroupPath: this.opts.cgroupPath } : {}) });
   }
 
   /** One sample, or null when the process has gone (its /proc files vanish or read empty). `full` forces the detailed read (phase marks). */
   sample(tMs: number, regions: TaggedRegion[], full = false): Sample | null {
+    this.setRegions(regions);
+    const s = this.take(tMs, full);
+    if (s !== null || this.reopened || !existsSync(`/proc/${this.pid}`)) return s;
+    // The process lives but its files read empty: it exec'd (`watch --thp-disable`'s wrapper does),
+    // and files opened before belong to the old mm. Open them again, once.
+    this.reopened = true;
+    this.probe.close();
+    this.probe = this.open();
+    this.tagged = '';
+    this.setRegions(regions);
+    return this.take(tMs, full);
+  }
+
+  private setRegions(regions: TaggedRegion[]): void {
     const key = regions.map((r) => `${r.name}@${r.address}+${r.sizeBytes}`).join(',');
-    if (key !== this.tagged) {
-      this.probe.setRegions(Object.fromEntries(regions.map((r) => [r.name, { address: r.address, sizeBytes: r.sizeBytes }])));
-      this.tagged = key;
-    }
+    if (key === this.tagged) return;
+    this.probe.setRegions(Object.fromEntries(regions.map((r) => [r.name, { address: r.address, sizeBytes: r.sizeBytes }])));
+    this.tagged = key;
+  }
+
+  private take(tMs: number, full: boolean): Sample | null {
     try {
       const wantFull = full || tMs - this.lastFullMs >= (this.fullCostMs * (1 - FULL_SHARE)) / FULL_SHARE;
       if (!wantFull) return { tMs, ...this.probe.take('fast') };

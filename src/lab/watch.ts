@@ -121,9 +121,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
   }
   const label = o.pid ? `pid ${o.pid}` : o.command!.join(' ');
   emit({ type: 'variant-start', experimentId: 'watch', variant: 'watched', label, repeat: 0 });
-  const probeOptions = { thp: true, memFree: true, cgroupPath: null };
-  let probe = new ProcessProbe(pid, probeOptions);
-  let reopened = false;
+  const probe = new ProcessProbe(pid, { thp: true, memFree: true, cgroupPath: null });
   let stop: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     stop = resolve;
@@ -133,15 +131,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
     intervalMs: o.intervalMs,
     originMs,
     tick: (tMs) => {
-      let s = probe.sample(tMs, []);
-      if (!s && child && !ended.exit && !reopened) {
-        // --thp-disable's wrapper execs the command: /proc/<pid>/smaps_rollup opened before that exec
-        // belongs to the old mm and reads empty although the process lives on — open the files again, once
-        reopened = true;
-        probe.close();
-        probe = new ProcessProbe(pid, probeOptions);
-        s = probe.sample(tMs, []);
-      }
+      const s = probe.sample(tMs, []);
       if (!s) {
         processGone = true;
         stop();
