@@ -10,10 +10,10 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { renderHtml } from '../../src/report/html.js';
 import type { Run } from '../../src/run/schema.js';
 import { CHILD_MISSING, quickMadvFreeRun } from './real-run.js';
+import { chromiumMissing, collectErrors, launch, offlineOnly } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = fileURLToPath(new URL('../.out/', import.meta.url));
-const skipReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is absent (apt-get install chromium)` : CHILD_MISSING;
+const skipReason = chromiumMissing ?? CHILD_MISSING;
 if (skipReason) console.warn(`HTML browser test skipped: ${skipReason}`);
 
 interface ChartState {
@@ -23,15 +23,6 @@ interface ChartState {
   seriesLengths: number[];
 }
 
-async function launch(userDataDir: string): Promise<BrowserContext> {
-  const { chromium } = await import('playwright-core');
-  return chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1600, height: 1000 },
-  });
-}
 
 describe.skipIf(skipReason !== null)('HTML report in a browser', () => {
   let run: Run;
@@ -49,17 +40,9 @@ describe.skipIf(skipReason !== null)('HTML report in a browser', () => {
     userDataDir = mkdtempSync(join(tmpdir(), 'rsslab-chromium-'));
     context = await launch(userDataDir);
     // offline by construction: anything but the file itself is refused and recorded
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith('file://')) return route.continue();
-      requests.push(url);
-      return route.abort();
-    });
+    await offlineOnly(context, (url) => url.startsWith('file://'), requests);
     page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    collectErrors(page, consoleErrors);
     await page.goto(`file://${join(OUT, 'report.html')}`);
     await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((el) => el.querySelector('canvas') !== null));
   }, 120_000);

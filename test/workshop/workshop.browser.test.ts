@@ -10,23 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startWorkshop, type Workshop } from '../../src/workshop/session.js';
 import { CHILD_MISSING } from '../report/real-run.js';
+import { chromiumMissing, collectErrors, launch, offlineOnly } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUT = fileURLToPath(new URL('../.out/', import.meta.url));
-const skipReason = !existsSync(CHROMIUM) ? `${CHROMIUM} is absent (apt-get install chromium)` : CHILD_MISSING;
+const skipReason = chromiumMissing ?? CHILD_MISSING;
 if (skipReason) console.warn(`workshop browser test skipped: ${skipReason}`);
 
 type EchartsWindow = { echarts: { getInstanceByDom(el: Element): { getOption(): { series: Array<{ id?: string; data?: unknown[] }> } } | undefined } };
 
-async function launch(userDataDir: string): Promise<BrowserContext> {
-  const { chromium } = await import('playwright-core');
-  return chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1600, height: 1000 },
-  });
-}
 
 /** Points of the first variant's RSS series as the page's ECharts instance holds them. */
 function rssPoints(page: Page): Promise<number> {
@@ -61,17 +52,9 @@ describe.skipIf(skipReason !== null)('workshop page in a browser', () => {
     context = await launch(userDataDir);
     const origin = ws.url.replace(/\/$/, '');
     // offline by construction: anything but the workshop's own server is refused and recorded
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(origin + '/')) return route.continue();
-      foreign.push(url);
-      return route.abort();
-    });
+    await offlineOnly(context, (url) => url.startsWith(origin + '/'), foreign);
     page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    collectErrors(page, consoleErrors);
     await page.goto(ws.url);
   }, 120_000);
 
