@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import type { Run, VariantRun } from '../../src/run/schema.js';
 import { derived, metric, mib, ranOrSkip, runQuickVariants, staleBuild, unheld } from './helpers-alloc.js';
+import { ranHeld } from './helpers-kernel.js';
 
 const ID = 'faiss-cycles';
 const VARIANTS = ['glibc-fresh', 'glibc-same', 'glibc-trim-fresh', 'glibc-mmap128k-fresh', 'jemalloc-fresh', 'jemalloc-decay0-fresh', 'mimalloc-fresh', 'tcmalloc-fresh'];
@@ -29,11 +30,9 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
   }, 900_000);
 
   function ran(ctx: TestContext, id: string, from: Run = run): VariantRun {
-    const v = ranOrSkip(from, id);
-    if (!v) ctx.skip();
-    expect(unheld(v!)).toEqual([]);
-    return v!;
+    return ranHeld(ctx, from, id);
   }
+
 
   function describeRun(v: VariantRun): string {
     return `${v.variant}: peak ${mib(derived(v, 'peakAboveBaselineBytes'))} above baseline, after cycles ${mib(derived(v, 'heldAfterCyclesBytes'))}, after idle ${mib(derived(v, 'heldAtEndBytes'))}, live ${mib(derived(v, 'liveAtEndBytes'))}`;

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import type { Run, VariantRun } from '../../src/run/schema.js';
 import { derived, metric, MiB, mib, ranOrSkip, runQuickVariants, staleBuild, unheld } from './helpers-alloc.js';
+import { ranHeld } from './helpers-kernel.js';
 
 const ID = 'fragmentation';
 const VARIANTS = ['glibc-k1000', 'glibc-k100', 'glibc-k10', 'glibc-k10-pool', 'jemalloc-k1000', 'jemalloc-k100', 'jemalloc-k10', 'jemalloc-k10-pool'];
@@ -21,11 +22,9 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
   }, 600_000);
 
   function ran(ctx: TestContext, id: string): VariantRun {
-    const v = ranOrSkip(run, id);
-    if (!v) ctx.skip();
-    expect(unheld(v!)).toEqual([]);
-    return v!;
+    return ranHeld(ctx, run, id);
   }
+
 
   it('every variant - the burst is resident, then only 1/K of it stays live', () => {
     for (const id of VARIANTS) {

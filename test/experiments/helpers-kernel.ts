@@ -11,6 +11,7 @@ import { withSystemLock } from '../../src/system/lock.js';
 import { cgroupSupport } from '../../src/system/cgroup.js';
 import { CGROUP_NAME_MARK } from '../../src/system/cgroup-remove.js';
 import type { Run, VariantRun } from '../../src/run/schema.js';
+import { expect, type TestContext } from 'vitest';
 
 export const MiB = 1024 * 1024;
 export const isRoot = process.getuid?.() === 0;
@@ -79,4 +80,20 @@ export function unheld(v: VariantRun): string[] {
   return v.expectations
     .filter((e) => e.status !== 'held')
     .map((e) => `${e.status} ${e.id}: ${e.left}=${e.leftValue} ${e.op} ${e.rightValue}${e.reason ? ` (${e.reason})` : ''}`);
+}
+
+/**
+ * The variant's run with every expectation held — or the test skipped with the runner's reason
+ * (no root, no MADV_COLLAPSE, a missing allocator…), printed.
+ */
+export function ranHeld(ctx: TestContext, run: Run, id: string): VariantRun {
+  const reason = skippedReason(run, id);
+  if (reason) {
+    console.warn(`${run.experiment.id}/${id} skipped: ${reason}`);
+    ctx.skip();
+  }
+  const v = variantOf(run, id)!;
+  expect(v.status, JSON.stringify(v.failure)).toBe('ok');
+  expect(unheld(v)).toEqual([]);
+  return v;
 }

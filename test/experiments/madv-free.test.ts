@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import type { Run, VariantRun } from '../../src/run/schema.js';
 import { features } from '../../src/core/features.js';
-import { isRoot, machineState, metric, runQuick, skippedReason, staleBuild, unheld, variantOf, type MachineState } from './helpers-kernel.js';
+import { isRoot, machineState, metric, runQuick, skippedReason, staleBuild, unheld, variantOf, type MachineState, ranHeld } from './helpers-kernel.js';
 
 const ID = 'madv-free';
 const whySkip = !isRoot ? 'needs root: the pressure variant creates a memory cgroup' : staleBuild(ID);
@@ -32,16 +32,9 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
   }, 900_000);
 
   function ran(ctx: TestContext, id: string): VariantRun {
-    const reason = skippedReason(run, id);
-    if (reason) {
-      console.warn(`${ID}/${id} skipped: ${reason}`);
-      ctx.skip();
-    }
-    const v = variantOf(run, id)!;
-    expect(v.status, JSON.stringify(v.failure)).toBe('ok');
-    expect(unheld(v)).toEqual([]);
-    return v;
+    return ranHeld(ctx, run, id);
   }
+
 
   it('dontneed - MADV_DONTNEED drops RSS below 5% at once and leaves nothing lazily freed', (ctx) => {
     const v = ran(ctx, 'dontneed');

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import type { Run, VariantRun } from '../../src/run/schema.js';
 import { derived, metric, mib, ranOrSkip, runQuickVariants, staleBuild, unheld } from './helpers-alloc.js';
+import { ranHeld } from './helpers-kernel.js';
 
 const ID = 'runtime-heap';
 const VARIANTS = ['default', 'semi-1mb', 'semi-64mb', 'optimize-for-size'];
@@ -21,11 +22,9 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
   }, 600_000);
 
   function ran(ctx: TestContext, id: string): VariantRun {
-    const v = ranOrSkip(run, id);
-    if (!v) ctx.skip();
-    expect(unheld(v!)).toEqual([]);
-    return v!;
+    return ranHeld(ctx, run, id);
   }
+
 
   it('every variant - its expectations hold (GC empties the heap, RSS lags, trim returns more)', () => {
     for (const id of VARIANTS) {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import type { Run, VariantRun } from '../../src/run/schema.js';
-import { MiB, isRoot, machineState, metric, runQuick, skippedReason, staleBuild, unheld, variantOf, type MachineState } from './helpers-kernel.js';
+import { MiB, isRoot, machineState, metric, runQuick, skippedReason, staleBuild, unheld, variantOf, type MachineState, ranHeld } from './helpers-kernel.js';
 
 const ID = 'thp-khugepaged';
 const whySkip = !isRoot
@@ -34,16 +34,9 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
 
   /** The variant's run, or a skip with the runner's reason (e.g. no MADV_COLLAPSE on this kernel). */
   function ran(ctx: TestContext, id: string): VariantRun {
-    const reason = skippedReason(run, id);
-    if (reason) {
-      console.warn(`${ID}/${id} skipped: ${reason}`);
-      ctx.skip();
-    }
-    const v = variantOf(run, id)!;
-    expect(v.status, JSON.stringify(v.failure)).toBe('ok');
-    expect(unheld(v)).toEqual([]);
-    return v;
+    return ranHeld(ctx, run, id);
   }
+
 
   it('run - khugepaged was sped up and every knob change is recorded and restored', () => {
     expect(run.systemLog.some((l) => l.includes('khugepaged/scan_sleep_millisecs'))).toBe(true);
