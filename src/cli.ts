@@ -177,6 +177,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`rsslab: ${(e as Error).message}\n`);
       return EXIT.failed;
     }
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ERR_RSSLAB_NOT_BUILT' || code === 'ERR_RSSLAB_PLATFORM') {
+      process.stderr.write(`rsslab: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
     if ((e as { code?: unknown }).code === 'ERR_RSSLAB_RESTORE') {
       process.stderr.write(`rsslab: ${(e as Error).message}\n`);
       return EXIT.restore;

@@ -188,12 +188,12 @@ function packageRoot(): string {
 
 function load(): NativeBinding {
   if (process.platform !== 'linux') {
-    throw new Error(`rsslab runs on Linux only: it measures the Linux kernel's memory behaviour (this is ${process.platform}).`);
+    throw Object.assign(new Error(`rsslab runs on Linux only: it measures the Linux kernel's memory behaviour (this is ${process.platform}).`), { code: 'ERR_RSSLAB_PLATFORM' });
   }
   const root = packageRoot();
   const file = join(root, 'build', 'Release', 'rsslab.node');
   if (!existsSync(file)) {
-    throw new Error(`rsslab: the native addon is not built (${file} is missing). Run \`npm ci\` (or \`npm run build\`) in ${root}.`);
+    throw Object.assign(new Error(`the native addon is not built (${file} is missing). Run \`npm ci\` (or \`npm run build\`) in ${root}.`), { code: 'ERR_RSSLAB_NOT_BUILT' });
   }
   const require = createRequire(import.meta.url);
   return require(file) as NativeBinding;
