@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `rsslab` command. Exit codes (documented in README.md):
 //   0  everything ran and every expectation held
-//   1  an expectation failed, or a variant's child failed
+//   1  an expectation failed, or a variant's child failed; `validate`: a replay disagrees with its real program
 //   2  bad usage: unknown experiment/variant/flag, malformed value, unreadable input
 //   3  the machine could not be restored completely (run `rsslab restore` as root)
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -19,6 +19,7 @@ import { watchCommand } from './cli/watch.js';
 import { reportCli } from './cli/report.js';
 import { workshopCommand } from './cli/workshop.js';
 import { compareCli } from './cli/compare.js';
+import { validateCommand } from './cli/validate.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, restore: 3 } as const;
 
@@ -57,20 +58,9 @@ function portNumber(value: string): number {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-export function buildProgram(setExit: (code: number) => void): Command {
-  const program = new Command();
-  program
-    .name('rsslab')
-    .description('Reproduce, on a real Linux kernel, why RSS does not go down after memory is freed — and measure it.')
-    .version(rsslabVersion())
-    .showHelpAfterError('(run `rsslab --help` for usage)')
-    .exitOverride();
-
-  program
-    .command('run')
-    .description('run experiments and write their Runs and reports')
-    .argument('[experiments...]', `experiments to run: ${EXPERIMENT_IDS.join(', ')}`)
-    .option('--all', 'run every experiment (the main job: `npm run experiment`)')
+/** The options `run` and `validate` share: what to run, how, and where the Runs go. */
+function withRunOptions(cmd: Command): Command {
+  return cmd
     .option('--variant <id>', 'run this variant (repeatable); default: the experiment’s default variants', collect, [])
     .option('--all-variants', 'run every variant, not only the defaults')
     .option('--repeat <n>', 'repeat each variant N times (statistics across repeats)', positiveInt('--repeat'), 1)
@@ -81,10 +71,40 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--interval <ms>', `sampling interval (≥ ${MIN_INTERVAL_MS} ms)`, intervalMs)
     .option('--timeout <duration>', 'kill a child that runs longer than this (e.g. 90s)', durationMs)
     .option('--force', 'run even if the sizes asked for may not fit in the memory available')
-    .option('--lock-wait <duration>', 'how long to wait for another rsslab run holding the system lock (default 15min)', durationMs)
+    .option('--lock-wait <duration>', 'how long to wait for another rsslab run holding the system lock (default 15min)', durationMs);
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('rsslab')
+    .description('Reproduce, on a real Linux kernel, why RSS does not go down after memory is freed — and measure it.')
+    .version(rsslabVersion())
+    .showHelpAfterError('(run `rsslab --help` for usage)')
+    .exitOverride();
+
+  withRunOptions(
+    program
+      .command('run')
+      .description('run experiments and write their Runs and reports')
+      .argument('[experiments...]', `experiments to run: ${EXPERIMENT_IDS.join(', ')}`)
+      .option('--all', 'run every experiment (the main job: `npm run experiment`)'),
+  )
+    .option('--real', 'also run each variant’s real counterpart (the program the replay stands for), built with this machine’s toolchain')
+    .option('--real-only', 'run the real counterparts only, not the replays')
     .option('--json', 'print the Runs as JSON on stdout instead of the summary')
     .addOption(new Option('--format <list>', 'reports to write: html,md,csv (json always)').default('html,md,csv'))
     .action(async (experiments: string[], opts) => setExit(await runCommand(experiments, opts)));
+
+  withRunOptions(
+    program
+      .command('validate')
+      .description('run each replay beside its real counterpart and check they agree (exit 1 when they do not)')
+      .argument('[experiments...]', 'experiments to validate (default: every one with a real counterpart)'),
+  )
+    .option('--json', 'print the agreement as JSON (schema rsslab.validate) on stdout')
+    .addOption(new Option('--format <list>', 'reports to write: html,md,csv (json always)').default('html,md,csv'))
+    .action(async (experiments: string[], opts) => setExit(await validateCommand(experiments, opts)));
 
   program.command('list').description('list experiments and their variants').option('--json', 'as JSON').action(async (opts) => setExit(await listCommand(opts)));
 

@@ -24,12 +24,35 @@ export interface RunCliOptions {
   lockWait?: number;
   json?: boolean;
   format: string;
+  real?: boolean;
+  realOnly?: boolean;
+}
+
+/** --real / --real-only as the runner's subjects. */
+export function subjectsOption(o: { real?: boolean; realOnly?: boolean }): 'replay' | 'real' | 'both' {
+  if (o.real && o.realOnly) throw new UsageError('give --real (replay and real) or --real-only, not both');
+  return o.realOnly ? 'real' : o.real ? 'both' : 'replay';
 }
 
 export async function runCommand(experiments: string[], o: RunCliOptions): Promise<number> {
   const ids = o.all ? [...EXPERIMENT_IDS] : experiments;
   if (ids.length === 0) throw new UsageError(`name an experiment (${EXPERIMENT_IDS.join(', ')}) or pass --all`);
   if (o.all && experiments.length) throw new UsageError('give experiments or --all, not both');
+  const { runs, dir, written } = await runAndSave(ids, o, subjectsOption(o));
+  if (o.json) process.stdout.write(JSON.stringify(runs) + '\n');
+  else {
+    process.stdout.write('\n' + renderTerminalSummary(runs, { color: defaultInteractive(process.stdout) }));
+    process.stdout.write(`\nRuns and reports in ${dir}: ${[...runs.map((r) => `${r.experiment.id}.json`), ...written.map((f) => f.slice(dir.length + 1))].join(', ')}\n`);
+  }
+  const failed = runs.some((r) => r.variants.some((v) => v.status === 'failed' || v.expectations.some((e) => e.status === 'failed')));
+  return failed ? 1 : 0;
+}
+
+/**
+ * Runs the experiments one after another with progress on the terminal (stderr under --json), saving
+ * each Run as soon as it exists, then the reports. Shared by `run` and `validate`.
+ */
+export async function runAndSave(ids: string[], o: Omit<RunCliOptions, 'all' | 'real' | 'realOnly'>, subjects: 'replay' | 'real' | 'both'): Promise<{ runs: Run[]; dir: string; written: string[] }> {
   if (o.variant.length && ids.length > 1) throw new UsageError('--variant applies to one experiment; name exactly one');
   const formats = parseFormats(o.format);
   const params = parseParamArgs(o.param);
@@ -46,6 +69,7 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
         quick: o.quick ?? false,
         params,
         tuneSystem: o.tuneSystem ?? false,
+        subjects,
         interactive: defaultInteractive(process.stdin) && defaultInteractive(process.stdout),
         ...(o.interval !== undefined ? { intervalMs: o.interval } : {}),
         ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),
@@ -62,13 +86,7 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
     progress.close();
   }
   const written = await savingAsync(dir, runs, () => writeReports(runs, dir, { formats }));
-  if (o.json) process.stdout.write(JSON.stringify(runs) + '\n');
-  else {
-    process.stdout.write('\n' + renderTerminalSummary(runs, { color: defaultInteractive(process.stdout) }));
-    process.stdout.write(`\nRuns and reports in ${dir}: ${[...runs.map((r) => `${r.experiment.id}.json`), ...written.map((f) => f.slice(dir.length + 1))].join(', ')}\n`);
-  }
-  const failed = runs.some((r) => r.variants.some((v) => v.status === 'failed' || v.expectations.some((e) => e.status === 'failed')));
-  return failed ? 1 : 0;
+  return { runs, dir, written };
 }
 
 // A folder that stops being writable mid-run (permissions, a full disk) is the user's to fix: say
