@@ -33,7 +33,7 @@
 #include <string>
 #include <vector>
 
-#include "../rsslab.h"
+#include "rsslab.h"  // counterparts/rsslab.h, copied beside this file by the build
 
 namespace {
 
