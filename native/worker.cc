@@ -10,18 +10,21 @@
 #include "errors.h"
 #include "heap.h"
 #include "modules.h"
+#include "train-cycle-js.h"
 
 namespace rsslab {
 namespace {
 
-enum class Op { kNone, kAllocate, kFreeEvery, kFreeRange, kFreeAll, kStop };
+enum class Op { kNone, kAllocate, kFreeEvery, kFreeRange, kFreeAll, kTrainCycle, kStop };
 
 struct Job {
   Op op = Op::kNone;
   BlockStore* store = nullptr;
   size_t a = 0, b = 0, c = 0;
   uint64_t seed = 0;
+  TrainCycleSpec cycle{};
   // results
+  TrainCycleResult cycleResult;
   int err = 0;
   size_t bytes = 0;
   bool done = false;
@@ -88,6 +91,7 @@ class Worker {
       case Op::kFreeEvery: j->bytes = j->store->FreeEvery(j->a, j->b); break;
       case Op::kFreeRange: j->bytes = j->store->FreeRange(j->a, j->b); break;
       case Op::kFreeAll: j->bytes = j->store->FreeAll(); break;
+      case Op::kTrainCycle: j->cycleResult = RunTrainCycle(j->cycle); break;
       case Op::kStop:
       case Op::kNone: break;
     }
@@ -108,6 +112,7 @@ class NativeThread : public Napi::ObjectWrap<NativeThread> {
                         InstanceMethod<&NativeThread::FreeEvery>("freeEvery"),
                         InstanceMethod<&NativeThread::FreeRange>("freeRange"),
                         InstanceMethod<&NativeThread::FreeAll>("freeAll"),
+                        InstanceMethod<&NativeThread::TrainCycle>("trainCycle"),
                         InstanceMethod<&NativeThread::Stop>("stop"),
                         InstanceAccessor<&NativeThread::Running>("running")});
   }
@@ -199,6 +204,18 @@ class NativeThread : public Napi::ObjectWrap<NativeThread> {
   Napi::Value FreeEvery(const Napi::CallbackInfo& info) { return Free(info, Op::kFreeEvery); }
   Napi::Value FreeRange(const Napi::CallbackInfo& info) { return Free(info, Op::kFreeRange); }
   Napi::Value FreeAll(const Napi::CallbackInfo& info) { return Free(info, Op::kFreeAll); }
+
+  // One faiss train/add/search/free cycle on this thread (train-cycle.h): the cgo shape, where a
+  // long-lived OS thread runs the call and keeps its arena, caches and OpenMP team afterwards.
+  Napi::Value TrainCycle(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Usable(env)) return env.Undefined();
+    Job job;
+    job.op = Op::kTrainCycle;
+    if (!TrainCycleSpecArgs(info, 0, &job.cycle)) return env.Undefined();
+    worker_.Run(&job);
+    return TrainCycleResultValue(env, job.cycleResult);
+  }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     if (started_) worker_.Stop();

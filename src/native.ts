@@ -135,8 +135,20 @@ export interface NativeThreadHandle {
   freeEvery(set: NativeBlockSet, k: number, start: number): number;
   freeRange(set: NativeBlockSet, from: number, to: number): number;
   freeAll(set: NativeBlockSet): number;
+  trainCycle(...spec: NativeTrainCycleArgs): NativeTrainCycleResult;
   stop(): void;
   readonly running: boolean;
+}
+
+/** rows, dim, nlist, iterations, sampleRows, chunkRows, blockBytes, team, queries, nprobe, seed (native/train-cycle.h) */
+export type NativeTrainCycleArgs = [number, number, number, number, number, number, number, number, number, number, number];
+
+export interface NativeTrainCycleResult {
+  tid: number;
+  freeTid: number;
+  helperTid: number;
+  peakBytes: number;
+  allocations: number;
 }
 
 export interface NativeThreadsResult {
@@ -174,6 +186,8 @@ export interface NativeBinding {
   // native threads: run a block-set workload on `threads` fresh pthreads, joined before returning
   runOnThreads(set: NativeBlockSet, threads: number, countPerThread: number, minSize: number, maxSize: number, seed: number): NativeThreadsResult;
   NativeThread: new () => NativeThreadHandle;
+  /** one faiss train/add/search/free cycle's allocations on the calling thread */
+  trainCycle(...spec: NativeTrainCycleArgs): NativeTrainCycleResult;
 }
 
 function packageRoot(): string {

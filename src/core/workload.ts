@@ -5,6 +5,7 @@ import { binding } from './binding.js';
 import { invalidType, outOfRange } from './errors.js';
 import { BlockSet, checkBlockSizes, checkSeed, MAX_BLOCKS_PER_CALL, nativeBlockSet } from './heap.js';
 import { checkInteger, checkOptions } from './validate.js';
+import { trainCycleArgs, type TrainCycleResult, type TrainCycleSpec } from './train-cycle.js';
 
 /** native/workload.cc's limit */
 export const MAX_THREADS = 256;
@@ -100,6 +101,11 @@ export class NativeThread {
     const handle = set instanceof BlockSet ? nativeBlockSet(set) : undefined;
     if (handle === undefined) throw invalidType('set must be a BlockSet (new BlockSet())');
     return this.#native.freeAll(handle);
+  }
+
+  /** one faiss train/add/search/free cycle on this thread (see trainCycle); its blocks are all freed, on this thread */
+  trainCycle(spec: TrainCycleSpec): TrainCycleResult {
+    return this.#native.trainCycle(...trainCycleArgs(spec));
   }
 
   /** join the thread; later calls throw ERR_RSSLAB_UNMAPPED */

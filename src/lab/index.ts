@@ -11,3 +11,4 @@ export * from '../core/allocator.js';
 export * from '../core/errors.js';
 export * from '../core/features.js';
 export * from '../core/workload.js';
+export * from '../core/train-cycle.js';
