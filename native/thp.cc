@@ -45,10 +45,16 @@ Napi::Value ThpDisableSet(const Napi::CallbackInfo& info) {
 // What Node changed in its own process that a new program must not inherit, saved so that a failed
 // execve leaves Node exactly as it was: ignored signals (Node ignores SIGPIPE; an ignored disposition
 // survives exec), the blocked-signal mask, and O_NONBLOCK / FD_CLOEXEC on stdio. libuv resets the same
-// things in a spawned child (uv__process_child_init).
+// things in a spawned child (uv__process_child_init). Node marks every descriptor it inherited above
+// stdio close-on-exec at startup; `inherit` names those the new program must keep (a counterpart's
+// fd 3, the protocol pipe), treated like stdio.
 class ExecState {
  public:
-  ExecState() {
+  explicit ExecState(const std::vector<int>& inherit) {
+    fds_ = {0, 1, 2};
+    fds_.insert(fds_.end(), inherit.begin(), inherit.end());
+    fl_.assign(fds_.size(), -1);
+    fd_.assign(fds_.size(), -1);
     sigprocmask(SIG_SETMASK, nullptr, &mask_);
     for (int sig = 1; sig < NSIG; sig++) {
       struct sigaction old;
@@ -58,11 +64,12 @@ class ExecState {
       dfl.sa_handler = SIG_DFL;
       if (sigaction(sig, &dfl, nullptr) == 0) ignored_.push_back(sig);
     }
-    for (int fd = 0; fd < 3; fd++) {
-      fl_[fd] = fcntl(fd, F_GETFL);
-      fd_[fd] = fcntl(fd, F_GETFD);
-      if (fl_[fd] >= 0 && (fl_[fd] & O_NONBLOCK)) fcntl(fd, F_SETFL, fl_[fd] & ~O_NONBLOCK);
-      if (fd_[fd] >= 0 && (fd_[fd] & FD_CLOEXEC)) fcntl(fd, F_SETFD, fd_[fd] & ~FD_CLOEXEC);
+    for (size_t i = 0; i < fds_.size(); i++) {
+      int fd = fds_[i];
+      fl_[i] = fcntl(fd, F_GETFL);
+      fd_[i] = fcntl(fd, F_GETFD);
+      if (fl_[i] >= 0 && (fl_[i] & O_NONBLOCK)) fcntl(fd, F_SETFL, fl_[i] & ~O_NONBLOCK);
+      if (fd_[i] >= 0 && (fd_[i] & FD_CLOEXEC)) fcntl(fd, F_SETFD, fd_[i] & ~FD_CLOEXEC);
     }
     sigset_t none;
     sigemptyset(&none);
@@ -70,9 +77,9 @@ class ExecState {
   }
   // Only reached when execve failed.
   ~ExecState() {
-    for (int fd = 0; fd < 3; fd++) {
-      if (fl_[fd] >= 0) fcntl(fd, F_SETFL, fl_[fd]);
-      if (fd_[fd] >= 0) fcntl(fd, F_SETFD, fd_[fd]);
+    for (size_t i = 0; i < fds_.size(); i++) {
+      if (fl_[i] >= 0) fcntl(fds_[i], F_SETFL, fl_[i]);
+      if (fd_[i] >= 0) fcntl(fds_[i], F_SETFD, fd_[i]);
     }
     struct sigaction ign;
     memset(&ign, 0, sizeof ign);
@@ -86,8 +93,9 @@ class ExecState {
  private:
   sigset_t mask_;
   std::vector<int> ignored_;
-  int fl_[3] = {-1, -1, -1};
-  int fd_[3] = {-1, -1, -1};
+  std::vector<int> fds_;
+  std::vector<int> fl_;
+  std::vector<int> fd_;
 };
 
 // execvp's search, but over the PATH of the environment we hand to the new program (as libuv does),
@@ -165,6 +173,23 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
     }
     vars.push_back(key + "=" + value);
   }
+  std::vector<int> inherit;
+  if (info.Length() >= 4 && !info[3].IsUndefined()) {
+    if (!info[3].IsArray()) {
+      ThrowType(env, "execve(): \"inheritFds\" must be an array of descriptors above 2");
+      return env.Undefined();
+    }
+    Napi::Array fds = info[3].As<Napi::Array>();
+    for (uint32_t i = 0; i < fds.Length(); i++) {
+      Napi::Value v = fds.Get(i);
+      if (env.IsExceptionPending()) return env.Undefined();
+      if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() != static_cast<double>(v.As<Napi::Number>().Int32Value()) || v.As<Napi::Number>().Int32Value() < 3) {
+        ThrowInvalidValue(env, "execve(): inheritFds[" + std::to_string(i) + "] must be a whole number above 2 (0-2 are always kept)");
+        return env.Undefined();
+      }
+      inherit.push_back(v.As<Napi::Number>().Int32Value());
+    }
+  }
   if (!hasPath) {
     const char* own = getenv("PATH");
     path = own != nullptr ? own : "/usr/local/bin:/usr/bin:/bin";
@@ -177,7 +202,7 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
 
   int err = 0;
   {
-    ExecState state;  // restored by its destructor if we are still here
+    ExecState state(inherit);  // restored by its destructor if we are still here
     err = ExecSearch(file, argv.data(), envp.data(), path);
   }
   ThrowSystemError(env, err, "execve", "(" + file + ")");

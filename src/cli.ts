@@ -57,20 +57,9 @@ function portNumber(value: string): number {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-export function buildProgram(setExit: (code: number) => void): Command {
-  const program = new Command();
-  program
-    .name('rsslab')
-    .description('Reproduce, on a real Linux kernel, why RSS does not go down after memory is freed — and measure it.')
-    .version(rsslabVersion())
-    .showHelpAfterError('(run `rsslab --help` for usage)')
-    .exitOverride();
-
-  program
-    .command('run')
-    .description('run experiments and write their Runs and reports')
-    .argument('[experiments...]', `experiments to run: ${EXPERIMENT_IDS.join(', ')}`)
-    .option('--all', 'run every experiment (the main job: `npm run experiment`)')
+/** The options `run` and `validate` share: what to run, how, and where the Runs go. */
+function withRunOptions(cmd: Command): Command {
+  return cmd
     .option('--variant <id>', 'run this variant (repeatable); default: the experiment’s default variants', collect, [])
     .option('--all-variants', 'run every variant, not only the defaults')
     .option('--repeat <n>', 'repeat each variant N times (statistics across repeats)', positiveInt('--repeat'), 1)
@@ -81,7 +70,27 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--interval <ms>', `sampling interval (≥ ${MIN_INTERVAL_MS} ms)`, intervalMs)
     .option('--timeout <duration>', 'kill a child that runs longer than this (e.g. 90s)', durationMs)
     .option('--force', 'run even if the sizes asked for may not fit in the memory available')
-    .option('--lock-wait <duration>', 'how long to wait for another rsslab run holding the system lock (default 15min)', durationMs)
+    .option('--lock-wait <duration>', 'how long to wait for another rsslab run holding the system lock (default 15min)', durationMs);
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('rsslab')
+    .description('Reproduce, on a real Linux kernel, why RSS does not go down after memory is freed — and measure it.')
+    .version(rsslabVersion())
+    .showHelpAfterError('(run `rsslab --help` for usage)')
+    .exitOverride();
+
+  withRunOptions(
+    program
+      .command('run')
+      .description('run experiments and write their Runs and reports')
+      .argument('[experiments...]', `experiments to run: ${EXPERIMENT_IDS.join(', ')}`)
+      .option('--all', 'run every experiment (the main job: `npm run experiment`)'),
+  )
+    .option('--real', 'also run each variant’s real counterpart (the program the replay stands for), built with this machine’s toolchain')
+    .option('--real-only', 'run the real counterparts only, not the replays')
     .option('--json', 'print the Runs as JSON on stdout instead of the summary')
     .addOption(new Option('--format <list>', 'reports to write: html,md,csv (json always)').default('html,md,csv'))
     .action(async (experiments: string[], opts) => setExit(await runCommand(experiments, opts)));

@@ -155,7 +155,7 @@ export interface NativeBinding {
   thpDisableGet(): boolean;
   thpDisableSet(disabled: boolean): void;
   /** replace the current process image; environment and prctl THP setting are kept. Only returns by throwing. */
-  execve(file: string, args: string[], env: Record<string, string>): never;
+  execve(file: string, args: string[], env: Record<string, string>, inheritFds?: number[]): never;
 
   // C heap
   BlockSet: NativeBlockSetCtor;

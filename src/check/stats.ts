@@ -6,6 +6,7 @@
 // Reads Run JSON only: the values are the stored VariantRun.metrics of every repeat that ran ok.
 import { max, mean, median, min, sampleStandardDeviation } from 'simple-statistics';
 import type { Run, VariantRun } from '../run/schema.js';
+import { subjectKey } from '../run/subject.js';
 
 export interface Stats {
   n: number;
@@ -74,10 +75,12 @@ export function groupRepeats(runs: Run[]): VariantSeries[] {
   const byKey = new Map<string, VariantSeries>();
   for (const run of runs) {
     for (const v of run.variants) {
-      const key = `${run.experiment.id}\u0000${v.variant}`;
+      // a real counterpart's runs are its own series, never pooled with the replay's repeats
+      const subject = subjectKey(v);
+      const key = `${run.experiment.id}\u0000${v.variant}\u0000${subject}`;
       let s = byKey.get(key);
       if (!s) {
-        s = { experimentId: run.experiment.id, variant: v.variant, label: v.label, repeats: [], values: new Map() };
+        s = { experimentId: run.experiment.id, variant: subject ? `${v.variant}@${subject}` : v.variant, label: v.label, repeats: [], values: new Map() };
         byKey.set(key, s);
       }
       s.repeats.push(v);

@@ -24,6 +24,14 @@ export interface RunCliOptions {
   lockWait?: number;
   json?: boolean;
   format: string;
+  real?: boolean;
+  realOnly?: boolean;
+}
+
+/** --real / --real-only as the runner's subjects. */
+export function subjectsOption(o: { real?: boolean; realOnly?: boolean }): 'replay' | 'real' | 'both' {
+  if (o.real && o.realOnly) throw new UsageError('give --real (replay and real) or --real-only, not both');
+  return o.realOnly ? 'real' : o.real ? 'both' : 'replay';
 }
 
 export async function runCommand(experiments: string[], o: RunCliOptions): Promise<number> {
@@ -31,6 +39,7 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
   if (ids.length === 0) throw new UsageError(`name an experiment (${EXPERIMENT_IDS.join(', ')}) or pass --all`);
   if (o.all && experiments.length) throw new UsageError('give experiments or --all, not both');
   if (o.variant.length && ids.length > 1) throw new UsageError('--variant applies to one experiment; name exactly one');
+  const subjects = subjectsOption(o);
   const formats = parseFormats(o.format);
   const params = parseParamArgs(o.param);
   const dir = outputDir(o.out);
@@ -46,6 +55,7 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
         quick: o.quick ?? false,
         params,
         tuneSystem: o.tuneSystem ?? false,
+        subjects,
         interactive: defaultInteractive(process.stdin) && defaultInteractive(process.stdout),
         ...(o.interval !== undefined ? { intervalMs: o.interval } : {}),
         ...(o.timeout !== undefined ? { timeoutMs: o.timeout } : {}),

@@ -18,6 +18,8 @@ export function setThpDisable(disabled: boolean): void {
 export interface ExecOptions {
   /** the THP flag the new program starts with; default: leave the current one */
   thpDisabled?: boolean;
+  /** descriptors above stdio the new program keeps (Node marks inherited ones close-on-exec), e.g. [3] */
+  inheritFds?: number[];
 }
 
 /**
@@ -35,12 +37,14 @@ export function execWithThp(file: string, args: readonly string[], env: Readonly
     if (typeof v !== 'string') throw invalidType(`env.${k} must be a string; got ${typeof v}`);
     vars[k] = v;
   }
-  if (options.thpDisabled === undefined) return binding().execve(file, [...args], vars);
+  const inherit = options.inheritFds ?? [];
+  if (!Array.isArray(inherit) || !inherit.every((fd) => Number.isInteger(fd) && fd > 2 && fd < 1 << 20)) throw invalidType('options.inheritFds must be an array of descriptors above 2');
+  if (options.thpDisabled === undefined) return binding().execve(file, [...args], vars, [...inherit]);
   checkBoolean('options.thpDisabled', options.thpDisabled);
   const before = getThpDisable();
   setThpDisable(options.thpDisabled);
   try {
-    return binding().execve(file, [...args], vars);
+    return binding().execve(file, [...args], vars, [...inherit]);
   } finally {
     // only reached when execve failed: this process goes on, with the flag it had
     setThpDisable(before);

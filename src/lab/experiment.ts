@@ -2,7 +2,7 @@
 // defineExperiment({...}); the runner imports it in the parent (params, variants, expectations,
 // sampling) and the child imports it again to run `body` — the only code that runs in the
 // measured process.
-import type { Expectation, PhaseStory, Sample, Mark, Report } from '../run/schema.js';
+import type { CounterpartLanguage, Expectation, PhaseStory, Sample, Mark, Report, ValidationSpec } from '../run/schema.js';
 import type { KnobName } from '../system/knob-names.js';
 
 export type ParamValue = number | string | boolean;
@@ -70,6 +70,40 @@ export interface ExperimentSampling {
   pageMaps?: { everyMs: number; maxRegionBytes?: number };
 }
 
+/**
+ * A real program the replay stands for (the seed's C loop, a Go service, faiss). Its sources live in
+ * the package under counterparts/<experiment-id>/; rsslab builds it with the machine's toolchain
+ * (cached by a hash of sources, flags and compiler), then runs it like the replay's child — same
+ * knobs, cgroup, allocator preload, env and sampler — and judges it by the same expectations. It
+ * speaks the protocol of counterparts/rsslab.h (marks with the replay's phase ids on fd 3, acks on
+ * stdin).
+ */
+export interface CounterpartSpec<P extends Params = Params> {
+  id: string;
+  label: string;
+  description: string;
+  language: CounterpartLanguage;
+  /** relative to counterparts/<experiment-id>/; Go programs also get counterparts/rsslab.go when it exists */
+  sources: string[];
+  /** compiler flags before the sources (C/C++), e.g. ['-std=c++17'] */
+  flags?: string[];
+  /** linker arguments after the sources (C/C++), e.g. ['-lfaiss', '-fopenmp'] */
+  link?: string[];
+  /**
+   * What the build needs beyond the compiler of its language; missing ones skip the counterpart
+   * with `apt-get install <apt…>`. Headers are looked up through the compiler's own include path.
+   */
+  needs?: { headers?: string[]; tools?: string[]; apt: string[] };
+  /** the program's arguments for this variant (key=value pairs by convention) */
+  args: (params: P, variant: VariantSpec<P>) => string[];
+  /**
+   * Extra env for this variant beyond the variant's own (e.g. GODEBUG for a Go program); null: this
+   * counterpart has no equivalent of the variant, which then runs as replay only. Absent: every
+   * variant, with no extra env.
+   */
+  variantEnv?: (variant: VariantSpec<P>) => Record<string, string> | null;
+}
+
 /** What the parent knows when it evaluates expectations and derived metrics. */
 export interface VariantOutcome {
   samples: Sample[];
@@ -108,6 +142,10 @@ export interface ExperimentDefinition<P extends Params = Params> {
   /** derived figures computed in the parent from the samples (e.g. time to regrow), stored in the Run */
   metrics?: (outcome: VariantOutcome, params: P, variant: VariantSpec<P>) => Record<string, number | null>;
   expectations: (variant: VariantSpec<P>, params: P) => Expectation[];
+  /** real programs that stand for this replay (run with `rsslab run --real`, compared by `rsslab validate`) */
+  counterparts?: Array<CounterpartSpec<P>>;
+  /** how far the replay may be from its counterparts on the headline figures, and how well it must rank the variants */
+  validation?: ValidationSpec;
   /** the body: runs in the child only */
   body: (ctx: ChildContext<P>) => Promise<void>;
 }

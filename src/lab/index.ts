@@ -1,8 +1,8 @@
 // The API experiments are written against: the contract, and the addon's typed face.
 // Experiments import from here only (DESIGN.md: experiments → lab).
 export { defineExperiment } from './experiment.js';
-export type { ExperimentDefinition, ChildContext, VariantSpec, ParamSpec, Params, Requirement, VariantOutcome } from './experiment.js';
-export type { Expectation } from '../run/schema.js';
+export type { ExperimentDefinition, ChildContext, VariantSpec, ParamSpec, Params, Requirement, VariantOutcome, CounterpartSpec } from './experiment.js';
+export type { Expectation, ValidationSpec } from '../run/schema.js';
 export { timeToReach, evaluateMetric } from '../check/metric.js';
 export * from '../core/region.js';
 export * from '../core/thp.js';

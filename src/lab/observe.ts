@@ -1,24 +1,24 @@
-// One child, observed from outside: spawn it (execa, argument array, no shell), hand it its
-// experiment over IPC, sample /proc/<pid> on a schedule and at every phase mark, take page maps of
+// One subject, observed from outside: spawn it (the replay's Node child or a real counterpart, see
+// subject.ts — execa, argument array, no shell), hand it its experiment, sample /proc/<pid> on a schedule and at every phase mark, take page maps of
 // its tagged regions, and collect what it reports. Returns the raw material of a VariantRun.
 import { performance } from 'node:perf_hooks';
-import { execa, type ResultPromise } from 'execa';
 import type { Mark, PageMap, Report, Sample, SamplerStats } from '../run/schema.js';
 import { encodePages } from '../run/pagemap-codec.js';
 import { Sampler } from './sampler.js';
-import { isChildMessage, type ChildMessage, type ParentMessage } from './protocol.js';
+import type { ChildMessage, ParentMessage } from './protocol.js';
+import type { SubjectLauncher } from './subject.js';
 import type { Params } from './experiment.js';
 import { ProcessProbe, type TaggedRegion } from './process-probe.js';
 
 export interface ObserveOptions {
-  childScript: string;
+  /** what to spawn: replaySubject(child.js) or realSubject(binary) */
+  subject: SubjectLauncher;
   experimentId: string;
   variantId: string;
   variantLabel: string;
   params: Params;
   thpDisable: boolean;
   env: Record<string, string>;
-  nodeArgs: string[];
   intervalMs: number;
   timeoutMs: number;
   thpCounters: boolean;
@@ -74,28 +74,14 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
   let endStats: SamplerStats | null = null;
   let lastPageMapMs = 0;
 
-  const child: ResultPromise = execa(process.execPath, [...o.nodeArgs, o.childScript], {
-    ipc: true,
-    serialization: 'json',
-    env: o.env,
-    extendEnv: true,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    timeout: o.timeoutMs,
-    forceKillAfterDelay: 2000,
-    cleanup: true,
-  });
+  const subject = o.subject.spawn({ env: o.env, timeoutMs: o.timeoutMs });
+  const child = subject.process;
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-STDERR_TAIL_BYTES);
   });
   child.stdout?.on('data', (d: Buffer) => o.onLog?.(d.toString().trimEnd()));
 
-  const send = (m: ParentMessage): void => {
-    if (child.connected) child.send(m);
-  };
+  const send = (m: ParentMessage): void => subject.send(m);
 
   const takePageMaps = (tMs: number): void => {
     if (!probe || !o.pageMaps) return;
@@ -120,9 +106,19 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
     return true;
   };
 
-  const onMessage = (raw: unknown): void => {
-    if (!isChildMessage(raw)) return;
-    const m = raw as ChildMessage;
+  // The state at a boundary, taken while the subject waits for our ack.
+  const atMark = (mark: Mark): void => {
+    phase = mark.phase;
+    marks.push(mark);
+    tick(mark.tMs, true);
+    takePageMaps(mark.tMs);
+    // The body is over: what follows is the child tearing down (its exit frees everything),
+    // which is not part of the experiment and would only blur "RSS at the end".
+    if (mark.phase === 'end' && sampler) endStats = sampler.stop();
+    o.onPhase?.(mark, samples[samples.length - 1]?.rssBytes ?? 0);
+  };
+
+  const onMessage = (m: ChildMessage): void => {
     const tMs = performance.now() - originMs;
     switch (m.type) {
       case 'ready': {
@@ -145,16 +141,8 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
         thpDisableInChild = m.thpDisable;
         break;
       case 'mark': {
-        phase = m.phase;
         const mark: Mark = { tMs, phase: m.phase, label: m.label };
-        marks.push(mark);
-        // The state at the boundary, taken while the child waits for our ack.
-        tick(tMs, true);
-        takePageMaps(tMs);
-        // The body is over: what follows is the child tearing down (its exit frees everything),
-        // which is not part of the experiment and would only blur "RSS at the end".
-        if (m.phase === 'end' && sampler) endStats = sampler.stop();
-        o.onPhase?.(mark, samples[samples.length - 1]?.rssBytes ?? 0);
+        atMark(mark);
         const seq = m.seq;
         if (o.beforeAck) {
           o.beforeAck(mark)
@@ -190,6 +178,8 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
         o.onLog?.(m.message);
         break;
       case 'done':
+        // A program that says done without marking the end: its end is now, before it exits.
+        if (!marks.some((x) => x.phase === 'end')) atMark({ tMs, phase: 'end', label: 'end' });
         done = true;
         break;
       case 'fail':
@@ -198,7 +188,7 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
         break;
     }
   };
-  child.on('message', onMessage);
+  subject.onMessage(onMessage);
 
   const result = await child;
   const stats = endStats ?? (sampler as Sampler | null)?.stop() ?? null;

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../native.js';
 import { EXPERIMENT_IDS, isExperimentId, loadExperiment } from '../../experiments/index.js';
-import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Mark, type Run, type VariantRun } from '../run/schema.js';
+import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Mark, type Run, type Subject, type VariantRun } from '../run/schema.js';
 import { judge } from '../check/expectations.js';
 import { newVariantRun } from '../run/new-variant-run.js';
 import { evaluateMetric } from '../check/metric.js';
@@ -15,13 +15,16 @@ import { openSystemSession, type SystemSession } from '../system/session.js';
 import type { LockOwner } from '../system/lock.js';
 import { installRestoreGuards } from '../system/guard.js';
 import { askConsent } from '../system/consent.js';
-import type { ExperimentDefinition, ParamValue, Params, VariantSpec } from './experiment.js';
+import type { CounterpartSpec, ExperimentDefinition, ParamValue, Params, VariantSpec } from './experiment.js';
 import type { RunObserver } from './events.js';
 import { resolveParams, variantParams } from './params.js';
 import { describeLab, type LabMachine } from './machine.js';
 import { planVariant, type VariantPlan } from './plan.js';
 import { checkMemoryFits, estimateVariantBytes, memoryBudget } from './limits.js';
 import { observeChild } from './observe.js';
+import { replaySubject, type SubjectLauncher } from './subject.js';
+import { realSubject } from './real-subject.js';
+import { buildCounterpart, type BuildResult, type BuiltCounterpart } from './counterpart-build.js';
 import { DEFAULT_INTERVAL_MS } from './sampler.js';
 import { rsslabVersion } from './version.js';
 
@@ -46,6 +49,13 @@ export interface RunOptions {
   timeoutMs?: number;
   /** how long to wait for another rsslab run's system lock */
   lockWaitMs?: number;
+  /**
+   * What runs for each variant: the replay (default), its real counterparts, or both (replay first,
+   * then each counterpart, under the same settings). Experiments without counterparts run the replay.
+   */
+  subjects?: 'replay' | 'real' | 'both';
+  /** env for finding and running the toolchain that builds counterparts (default: process.env) */
+  buildEnv?: NodeJS.ProcessEnv;
   /** run even when the sizes asked for may not fit in available memory (limits.ts) */
   force?: boolean;
   observer?: RunObserver;
@@ -82,11 +92,73 @@ export function selectVariants(def: ExperimentDefinition<Params>, ids: string[] 
   });
 }
 
-function emptyVariantRun(v: VariantSpec<Params>, repeat: number, plan: VariantPlan): VariantRun {
-  return newVariantRun(
+function emptyVariantRun(v: VariantSpec<Params>, repeat: number, plan: VariantPlan, subject: RunSubject): VariantRun {
+  const real = subject.kind === 'real';
+  const out = newVariantRun(
     { variant: v.id, label: v.label, description: v.description, repeat },
-    { thp: readThpSettings(), knobs: [], env: plan.env, nodeArgs: v.nodeArgs ?? [], thpDisable: v.thpDisable ?? false, allocator: null, cgroup: null, skippedSettings: plan.skippedSettings },
+    { thp: readThpSettings(), knobs: [], env: real ? subject.env : plan.env, nodeArgs: real ? [] : (v.nodeArgs ?? []), thpDisable: v.thpDisable ?? false, allocator: null, cgroup: null, skippedSettings: plan.skippedSettings },
   );
+  out.subject = subject.record;
+  return out;
+}
+
+/** One thing to run for a variant: the replay's child, or a built counterpart with its args and env. */
+type RunSubject = { kind: 'replay'; record: Subject } | { kind: 'real'; record: Subject; built: BuiltCounterpart; args: string[]; env: Record<string, string> };
+
+/** The name a subject's events carry: the variant id, and which counterpart for a real one. */
+function eventName(variantId: string, subject: RunSubject): string {
+  return subject.kind === 'real' ? `${variantId} (real ${subject.built.id})` : variantId;
+}
+
+/** What runs for one variant, in order; counterparts that have no equivalent of it are listed as skipped. */
+function subjectsFor(
+  plan: VariantPlan,
+  mode: 'replay' | 'real' | 'both',
+  builds: Array<{ spec: CounterpartSpec<Params>; result: BuildResult }>,
+): { run: RunSubject[]; skipped: Array<{ counterpart: string; reason: string }> } {
+  const run: RunSubject[] = [];
+  const skipped: Array<{ counterpart: string; reason: string }> = [];
+  if (mode !== 'real' || builds.length === 0) run.push({ kind: 'replay', record: { kind: 'replay' } });
+  if (mode === 'replay') return { run, skipped };
+  for (const { spec, result } of builds) {
+    if (!result.ok) {
+      skipped.push({ counterpart: spec.id, reason: result.reason });
+      continue;
+    }
+    const extra = spec.variantEnv ? spec.variantEnv(plan.variant) : {};
+    if (extra === null) {
+      skipped.push({ counterpart: spec.id, reason: `the real ${spec.label} has no equivalent of variant ${plan.variant.id}` });
+      continue;
+    }
+    const args = spec.args(plan.params, plan.variant);
+    const b = result.built;
+    run.push({
+      kind: 'real',
+      built: b,
+      args,
+      env: { ...plan.env, ...extra },
+      record: { kind: 'real', counterpart: b.id, label: b.label, language: b.language, binarySha256: b.binarySha256, args },
+    });
+  }
+  return { run, skipped };
+}
+
+/** Builds (or finds in the cache) every counterpart of the experiment; a missing toolchain is a reason, not an error. */
+async function buildAll(def: ExperimentDefinition<Params>, env: NodeJS.ProcessEnv | undefined, note: (m: string, level?: 'system' | 'warning' | 'info') => void): Promise<Array<{ spec: CounterpartSpec<Params>; result: BuildResult }>> {
+  const out: Array<{ spec: CounterpartSpec<Params>; result: BuildResult }> = [];
+  for (const spec of def.counterparts ?? []) {
+    let result: BuildResult;
+    try {
+      result = await buildCounterpart(def.id, spec, { sourceRoot: join(packageRoot(), 'counterparts'), ...(env ? { env } : {}) });
+    } catch (e) {
+      // an unsafe cache folder, unreadable sources: said once, the counterpart does not run
+      result = { ok: false, reason: `counterpart ${spec.id}: ${(e as Error).message}` };
+    }
+    if (result.ok) note(`${def.id}: real counterpart ${spec.id} ${result.built.cached ? 'from the cache' : 'built'} (${result.built.binary}, ${result.built.compiler})`, 'info');
+    else note(`${def.id}: ${result.reason}`);
+    out.push({ spec, result });
+  }
+  return out;
 }
 
 export async function runExperiment(id: string, opts: RunOptions = {}): Promise<Run> {
@@ -105,6 +177,10 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
     if (level !== 'info') systemLog.push(message);
     emit({ type: 'notice', message, level });
   };
+
+  const mode = opts.subjects ?? 'replay';
+  if (mode !== 'replay' && !def.counterparts?.length) note(`${def.id}: no real counterpart is declared for this experiment; running the replay only`);
+  const builds = mode === 'replay' ? [] : await buildAll(def, opts.buildEnv, note);
 
   const plans = variants.map((v) => planVariant(def, v, variantParams(params, v.params, userParams), lab));
   const skipped: Run['skipped'] = [];
@@ -153,10 +229,18 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
         emit({ type: 'variant-skipped', experimentId: def.id, variant: v.id, reason: skipReason });
         continue;
       }
+      const subjects = subjectsFor(plan, mode, builds);
+      for (const s of subjects.skipped) {
+        skipped.push({ variant: v.id, counterpart: s.counterpart, reason: s.reason });
+        emit({ type: 'variant-skipped', experimentId: def.id, variant: `${v.id} (real ${s.counterpart})`, reason: s.reason });
+      }
       for (let r = 0; r < repeat; r++) {
-        const result = await runVariant(def, plan, r, { session, speedUpApplied, intervalMs, opts, emit, note });
-        results.push(result);
-        emit({ type: 'variant-end', experimentId: def.id, result });
+        // replay and real one after the other, repeat by repeat: both see the machine in the same state
+        for (const subject of subjects.run) {
+          const result = await runVariant(def, plan, r, subject, { session, speedUpApplied, intervalMs, opts, emit, note });
+          results.push(result);
+          emit({ type: 'variant-end', experimentId: def.id, result });
+        }
       }
     }
   } finally {
@@ -184,6 +268,8 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
       profile: opts.quick ? 'quick' : 'default',
       headline: def.headline,
       series: def.series,
+      counterparts: (def.counterparts ?? []).map((c) => ({ id: c.id, label: c.label, language: c.language, description: c.description })),
+      validation: def.validation ?? null,
     },
     machine: lab.machine,
     startedAt: new Date(started).toISOString(),
@@ -237,10 +323,11 @@ interface VariantContext {
   note: (m: string, level?: 'system' | 'warning' | 'info') => void;
 }
 
-async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, repeat: number, c: VariantContext): Promise<VariantRun> {
+async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, repeat: number, subject: RunSubject, c: VariantContext): Promise<VariantRun> {
   const v = plan.variant;
-  const out = emptyVariantRun(v, repeat, plan);
-  c.emit({ type: 'variant-start', experimentId: def.id, variant: v.id, label: v.label, repeat });
+  const out = emptyVariantRun(v, repeat, plan, subject);
+  const name = eventName(v.id, subject);
+  c.emit({ type: 'variant-start', experimentId: def.id, variant: name, label: v.label, repeat });
   const knobs: KnobChange[] = [];
   let cgroup: ReturnType<SystemSession['createCgroup']> | null = null;
   let ending: { oomKills: number | null; cgroupPeakBytes: number | null; killedBySignal: number } | null = null;
@@ -256,15 +343,18 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
 
     const sampling = def.sampling ?? {};
     const timeoutMs = c.opts.timeoutMs ?? def.timeoutMs?.(plan.params) ?? 120_000;
+    const launcher: SubjectLauncher =
+      subject.kind === 'real'
+        ? realSubject(subject.built.binary, subject.args, v.thpDisable ?? false, (m) => c.note(`${def.id}/${name}: ${m}`))
+        : replaySubject(childScript(), v.nodeArgs ?? []);
     const obs = await observeChild({
-      childScript: childScript(),
+      subject: launcher,
       experimentId: def.id,
       variantId: v.id,
       variantLabel: v.label,
       params: plan.params,
       thpDisable: v.thpDisable ?? false,
-      env: plan.env,
-      nodeArgs: v.nodeArgs ?? [],
+      env: out.settings.env,
       intervalMs: c.intervalMs,
       timeoutMs,
       thpCounters: sampling.thp ?? false,
@@ -272,12 +362,12 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
       pageMaps: sampling.pageMaps ? { everyMs: sampling.pageMaps.everyMs, maxRegionBytes: sampling.pageMaps.maxRegionBytes ?? 1 << 30 } : null,
       beforeStart: cgroup ? (pid) => cgroup!.addProcess(pid) : undefined,
       cgroupPath: cgroup?.path ?? null,
-      onPhase: (mark, rssBytes) => c.emit({ type: 'phase', experimentId: def.id, variant: v.id, phase: mark.phase, label: mark.label, tMs: mark.tMs, rssBytes }),
-      onSample: (s) => c.emit({ type: 'sample', experimentId: def.id, variant: v.id, tMs: s.tMs, rssBytes: s.rssBytes, sample: s }),
-      onReport: (report) => c.emit({ type: 'report', experimentId: def.id, variant: v.id, report }),
-      onPageMap: (pageMap) => c.emit({ type: 'page-map', experimentId: def.id, variant: v.id, pageMap }),
-      ...(c.opts.beforeAck ? { beforeAck: (mark: Mark) => c.opts.beforeAck!({ experimentId: def.id, variant: v.id, ...mark }) } : {}),
-      onLog: (m) => c.note(`${def.id}/${v.id}: ${m}`, 'info'),
+      onPhase: (mark, rssBytes) => c.emit({ type: 'phase', experimentId: def.id, variant: name, phase: mark.phase, label: mark.label, tMs: mark.tMs, rssBytes }),
+      onSample: (s) => c.emit({ type: 'sample', experimentId: def.id, variant: name, tMs: s.tMs, rssBytes: s.rssBytes, sample: s }),
+      onReport: (report) => c.emit({ type: 'report', experimentId: def.id, variant: name, report }),
+      onPageMap: (pageMap) => c.emit({ type: 'page-map', experimentId: def.id, variant: name, pageMap }),
+      ...(c.opts.beforeAck ? { beforeAck: (mark: Mark) => c.opts.beforeAck!({ experimentId: def.id, variant: name, ...mark }) } : {}),
+      onLog: (m) => c.note(`${def.id}/${name}: ${m}`, 'info'),
     });
     Object.assign(out, { marks: obs.marks, samples: obs.samples, reports: obs.reports, pageMaps: obs.pageMaps, sampler: obs.sampler, durationMs: obs.durationMs });
     out.settings.allocator = obs.allocator;

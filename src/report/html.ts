@@ -116,7 +116,7 @@ function expectationsTable(run: Run): string {
 
 function problemsList(run: Run): string {
   const items: string[] = [];
-  for (const s of run.skipped) items.push(`<li><strong>${e(s.variant)}</strong> skipped: ${e(s.reason)}</li>`);
+  for (const s of run.skipped) items.push(`<li><strong>${e(s.variant)}${s.counterpart ? ` (real ${e(s.counterpart)})` : ''}</strong> skipped: ${e(s.reason)}</li>`);
   for (const v of run.variants) {
     if (v.status !== 'ok') {
       const tail = v.failure?.stderrTail.trim();

@@ -51,7 +51,7 @@ export function renderRunMarkdown(run: Run): string {
   else if (held) lines.push(`Expectations: all ${held} held.`, '');
 
   const problems: string[] = [];
-  for (const s of run.skipped) problems.push(`- **${md(s.variant)}** skipped: ${md(s.reason)}`);
+  for (const s of run.skipped) problems.push(`- **${md(s.variant)}${s.counterpart ? ` (real ${md(s.counterpart)})` : ''}** skipped: ${md(s.reason)}`);
   for (const v of run.variants) {
     if (v.status !== 'ok') problems.push(`- **${md(variantRunName(v, run.variants))}** ${v.status}: ${md(v.failure?.reason ?? 'no reason recorded')}`);
     for (const k of v.settings.skippedSettings) problems.push(`- **${md(variantRunName(v, run.variants))}** ran without ${md(k.what)}: ${md(k.reason)}`);

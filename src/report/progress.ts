@@ -26,7 +26,7 @@ interface Current {
 
 function endLine(event: Extract<RunEvent, { type: 'variant-end' }>): { ok: boolean; text: string } {
   const r = event.result;
-  const key = `${event.experimentId}/${r.variant}`;
+  const key = `${event.experimentId}/${r.variant}${r.subject?.kind === 'real' ? ` (real ${r.subject.counterpart})` : ''}`;
   const last = r.samples[r.samples.length - 1];
   const rss = last ? `, RSS ${formatBytes(last.rssBytes)} at the end` : '';
   const counts = formatCounts(countExpectations(r.expectations));

@@ -98,7 +98,7 @@ function expectationLines(run: Run, p: Paint): string[] {
 
 function problemLines(run: Run, p: Paint): string[] {
   const lines: string[] = [];
-  for (const s of run.skipped) lines.push(`  ${p.yellow('skipped')} ${s.variant}: ${s.reason}`);
+  for (const s of run.skipped) lines.push(`  ${p.yellow('skipped')} ${s.variant}${s.counterpart ? ` (real ${s.counterpart})` : ''}: ${s.reason}`);
   for (const v of run.variants) {
     if (v.status === 'failed') {
       const tail = v.failure?.stderrTail.trim().split('\n').slice(-3).join(' ⏎ ');

@@ -4,7 +4,9 @@
 // re-drawn long after the machine is gone. Documented for users in docs/run-schema.md.
 
 export const RUN_SCHEMA = 'rsslab.run' as const;
-export const RUN_SCHEMA_VERSION = 1 as const;
+export const RUN_SCHEMA_VERSION = 2 as const;
+/** Versions this rsslab reads: 1 had no `subject` (every variant run was the replay). */
+export const READABLE_RUN_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 export type ThpMode = 'always' | 'madvise' | 'never';
 
@@ -148,8 +150,38 @@ export interface ExpectationResult extends Expectation {
   reason?: string;
 }
 
+/**
+ * What ran: the replay (the experiment body in a Node child) or a real counterpart (a native program
+ * built from the package's counterparts/ sources), observed the same way.
+ */
+export type Subject =
+  | { kind: 'replay' }
+  | { kind: 'real'; counterpart: string; label: string; language: CounterpartLanguage; binarySha256: string; args: string[] };
+
+export type CounterpartLanguage = 'c' | 'c++' | 'go';
+
+/** How far a replay's figure may be from its real counterpart's and still agree (rsslab validate). */
+export interface ValidationTolerance {
+  metric: string;
+  /** |replay − real| ≤ relative × |real| agrees … */
+  relative?: number;
+  /** … or |replay − real| ≤ absolute, in the metric's own unit (bytes, ms, count) */
+  absolute?: number;
+}
+
+export interface ValidationSpec {
+  /** headline figures compared replay vs real, each with its tolerance */
+  compare: ValidationTolerance[];
+  /** the figure the variants are ranked by (its tolerance makes near-equal values a tie); null: no ranking */
+  rankBy: string | null;
+  /** Spearman correlation of the replay's ranking with the real one below which the replay disagrees */
+  minRankCorrelation: number;
+}
+
 export interface VariantRun {
   variant: string;
+  /** absent in schema version 1 files: the replay */
+  subject?: Subject;
   label: string;
   description: string;
   repeat: number;
@@ -176,7 +208,8 @@ export interface PhaseStory {
 
 export interface Run {
   schema: typeof RUN_SCHEMA;
-  schemaVersion: typeof RUN_SCHEMA_VERSION;
+  /** files of version 1 are read too (see READABLE_RUN_SCHEMA_VERSIONS) */
+  schemaVersion: 1 | typeof RUN_SCHEMA_VERSION;
   rsslabVersion: string;
   kind: 'experiment' | 'watch';
   experiment: {
@@ -191,13 +224,18 @@ export interface Run {
     headline: Array<{ metric: string; label: string }>;
     /** series to plot beyond RSS, by sample path (e.g. "regions.main.anonHugeBytes") or report value name */
     series: string[];
+    /** the real programs this experiment declares (schema 2) */
+    counterparts?: Array<{ id: string; label: string; language: CounterpartLanguage; description: string }>;
+    /** how replay and real are compared by `rsslab validate` (schema 2) */
+    validation?: ValidationSpec | null;
   };
   machine: MachineInfo;
   startedAt: string;
   durationMs: number;
   command: string[];
   variants: VariantRun[];
-  skipped: Array<{ variant: string; reason: string }>;
+  /** variants (or a variant's real counterpart: `counterpart` set) that could not run here */
+  skipped: Array<{ variant: string; reason: string; counterpart?: string }>;
   /** system changes and restores, in order, for the record */
   systemLog: string[];
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const STATE_DIR_ENV = 'RSSLAB_STATE_DIR';
+export const CACHE_DIR_ENV = 'RSSLAB_CACHE_DIR';
 
 export interface StateDirOptions {
   env?: NodeJS.ProcessEnv;
@@ -41,33 +42,61 @@ export function resolveStateDir(options: StateDirOptions = {}): string {
   return defaultStateDir(options);
 }
 
+/** How a directory is named in refusals, and the env variable that moves it elsewhere. */
+export interface SafeDirLabel {
+  noun: string;
+  env: string;
+}
+const STATE_LABEL: SafeDirLabel = { noun: 'rsslab state directory', env: STATE_DIR_ENV };
+export const CACHE_LABEL: SafeDirLabel = { noun: 'rsslab cache directory', env: CACHE_DIR_ENV };
+
+/**
+ * Where built counterparts are cached: RSSLAB_CACHE_DIR when set (tests), /var/cache/rsslab as root,
+ * else $XDG_CACHE_HOME/rsslab or ~/.cache/rsslab. Not created. rsslab executes what it finds there,
+ * so callers pass every level through ensureSafeDir(…, CACHE_LABEL).
+ */
+export function resolveCacheDir(options: StateDirOptions = {}): string {
+  const env = options.env ?? process.env;
+  const override = env[CACHE_DIR_ENV];
+  if (override !== undefined && override !== '') {
+    if (!override.startsWith('/')) throw new TypeError(`${CACHE_DIR_ENV} must be an absolute path, got "${override}"`);
+    return override;
+  }
+  const uid = options.uid ?? currentUid();
+  if (uid === 0) return '/var/cache/rsslab';
+  if (env.XDG_CACHE_HOME?.startsWith('/')) return join(env.XDG_CACHE_HOME, 'rsslab');
+  if (env.HOME?.startsWith('/')) return join(env.HOME, '.cache', 'rsslab');
+  return join(tmpdir(), `rsslab-cache-${uid}`);
+}
+
 /**
  * Creates `dir` (mode 0700) if missing and checks it is a real directory (not a symlink), owned by
  * us, and not group- or world-writable. Returns the directory. Throws with what to do otherwise.
  */
-export function ensureSafeDir(dir: string, uid: number = currentUid()): string {
+export function ensureSafeDir(dir: string, uid: number = currentUid(), what: SafeDirLabel = STATE_LABEL): string {
+  const { noun, env: envName } = what;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new Error(`cannot create rsslab state directory ${dir}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot create ${noun} ${dir}: ${(error as Error).message}`, { cause: error });
   }
   const stat = lstatSync(dir);
   if (stat.isSymbolicLink() || !stat.isDirectory()) {
     throw new Error(
-      `refusing rsslab state directory ${dir}: it is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; ` +
-        `remove it (or set ${STATE_DIR_ENV} to a directory you own)`,
+      `refusing ${noun} ${dir}: it is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; ` +
+        `remove it (or set ${envName} to a directory you own)`,
     );
   }
   if (uid >= 0 && stat.uid !== uid) {
     throw new Error(
-      `refusing rsslab state directory ${dir}: owned by uid ${stat.uid}, not by us (uid ${uid}); ` +
-        `someone else may have planted it — remove it or set ${STATE_DIR_ENV}`,
+      `refusing ${noun} ${dir}: owned by uid ${stat.uid}, not by us (uid ${uid}); ` +
+        `someone else may have planted it — remove it or set ${envName}`,
     );
   }
   if ((stat.mode & 0o022) !== 0) {
     throw new Error(
-      `refusing rsslab state directory ${dir}: mode ${(stat.mode & 0o777).toString(8)} lets others write into it; ` +
-        `run chmod 700 ${dir} (or set ${STATE_DIR_ENV})`,
+      `refusing ${noun} ${dir}: mode ${(stat.mode & 0o777).toString(8)} lets others write into it; ` +
+        `run chmod 700 ${dir} (or set ${envName})`,
     );
   }
   return dir;

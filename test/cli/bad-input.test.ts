@@ -34,7 +34,7 @@ describe('rsslab CLI - bad input, refused cleanly', () => {
     const out = join(dir, 'out');
     const r = await rsslab(['report', join(dir, 'future.json'), '--out', out]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/future\.json: run\.schemaVersion: this rsslab reads version 1, the file is version 99/);
+    expect(r.stderr).toMatch(/future\.json: run\.schemaVersion: this rsslab reads version 1 and 2 \(writes 2\), the file is version 99/);
     expect(r.stderr).toMatch(/use the rsslab version that wrote it/);
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
   });

@@ -112,10 +112,10 @@ describe.skipIf(MISSING !== null)('rsslab compare (real quick runs)', () => {
     const future = join(dir, 'future');
     cpSync(cand, future, { recursive: true });
     const run = readRun(join(future, 'madv-free.json'));
-    writeFileSync(join(future, 'madv-free.json'), JSON.stringify({ ...run, schemaVersion: 2 }));
+    writeFileSync(join(future, 'madv-free.json'), JSON.stringify({ ...run, schemaVersion: 3 }));
     const v2 = await rsslab(['compare', base, future]);
     expect(v2.exitCode).toBe(2);
-    expect(v2.stderr).toMatch(/this rsslab reads version 1, the file is version 2/);
+    expect(v2.stderr).toMatch(/this rsslab reads version 1 and 2 \(writes 2\), the file is version 3/);
     const flag = await rsslab(['compare', base, cand, '--threshold-rel', 'lots']);
     expect(flag.exitCode).toBe(2);
     expect(flag.stderr).toMatch(/"lots" is not a relative threshold/);

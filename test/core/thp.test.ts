@@ -1,6 +1,6 @@
 // The per-process THP switch (seed 004's no-root fix): round trip, inheritance by fork+exec, execWithThp,
 // and its effect on a MADV_HUGEPAGE region.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RsslabSystemError } from '../../src/core/errors.js';
@@ -79,6 +79,16 @@ describe('execWithThp', () => {
     expect(getThpDisable()).toBe(before);
     // stdio and signals were restored too: we can still spawn and talk to a child
     expect(execFileSync('echo', ['alive'], { encoding: 'utf8' })).toBe('alive\n');
+  });
+
+  it('execWithThp - inheritFds keeps fd 3 open across exec (Node marks it close-on-exec otherwise)', () => {
+    const runChild = (mode: string): { stdout: string; fd3: string } => {
+      const r = spawnSync(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/core/children/exec-fd3.ts', mode], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+      return { stdout: r.stdout.trim(), fd3: String(r.output[3] ?? '').trim() };
+    };
+    expect(runChild('keep')).toEqual({ stdout: 'kept', fd3: 'fd3 open' });
+    expect(runChild('drop')).toEqual({ stdout: 'closed', fd3: '' });
+    expect(() => execWithThp('sh', ['sh'], {}, { inheritFds: [2] })).toThrow(TypeError);
   });
 
   it('execWithThp - EACCES for a directory', () => {

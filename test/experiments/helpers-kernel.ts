@@ -58,12 +58,12 @@ export async function runQuick(experimentId: string): Promise<Run> {
 }
 
 export function variantOf(run: Run, id: string): VariantRun | null {
-  return run.variants.find((v) => v.variant === id) ?? null;
+  return run.variants.find((v) => v.variant === id && v.subject?.kind !== 'real') ?? null;
 }
 
 /** Why a variant has no result to check (skipped by the runner, with its reason), or null. */
 export function skippedReason(run: Run, id: string): string | null {
-  const s = run.skipped.find((x) => x.variant === id);
+  const s = run.skipped.find((x) => x.variant === id && x.counterpart === undefined);
   if (s) return s.reason;
   return variantOf(run, id) ? null : `variant ${id} did not run`;
 }

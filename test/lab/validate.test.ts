@@ -25,7 +25,7 @@ describe('Run validation', () => {
     expect(() => parseRun(JSON.stringify(minimal).slice(0, 50), 'cut.json')).toThrow(/cut\.json: not valid JSON.*run the experiment again/);
   });
   it('parseRun - a newer schema version names both versions', () => {
-    expect(() => parseRun(JSON.stringify({ ...minimal, schemaVersion: 9 }), 'v9.json')).toThrow(/reads version 1, the file is version 9/);
+    expect(() => parseRun(JSON.stringify({ ...minimal, schemaVersion: 9 }), 'v9.json')).toThrow(/reads version 1 and 2 \(writes 2\), the file is version 9/);
   });
   it('parseRun - names the first bad field', () => {
     const bad = { ...minimal, variants: [{ variant: 'v', label: 'l', repeat: 0, status: 'ok', settings: {}, marks: [], samples: [{ tMs: 0, rssBytes: 'big', regions: {} }], reports: [], pageMaps: [], expectations: [], metrics: {} }] };

@@ -39,9 +39,9 @@ describe('loading saved Runs', () => {
   });
 
   it('loadRuns - a newer schema version is refused with the version found', async () => {
-    const future = JSON.stringify({ ...JSON.parse(text), schemaVersion: 2 });
+    const future = JSON.stringify({ ...JSON.parse(text), schemaVersion: 3 });
     const dir = folder({ 'future.json': future });
-    await expect(loadRuns([dir])).rejects.toThrow(/schemaVersion.*version 2/);
+    await expect(loadRuns([dir])).rejects.toThrow(/schemaVersion.*version 3/);
   });
 
   it('loadRuns - a missing path or a folder without Runs says what to do', async () => {
