@@ -12,6 +12,7 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"os"
 	"runtime"
@@ -137,6 +138,8 @@ func (c *rsslabChannel) MemStats() {
 		"go.numGC", m.NumGC,
 		"go.inuseMinusAlloc", m.HeapInuse-m.HeapAlloc,
 		"go.idleMinusReleased", m.HeapIdle-m.HeapReleased,
+		// the runtime's own "live" figure under a name every runtime's program reports (V8: heapUsed + external)
+		"runtime.heapLive", m.HeapAlloc,
 	)
 }
 
@@ -144,11 +147,10 @@ func (c *rsslabChannel) Log(format string, args ...interface{}) {
 	c.line("log " + fmt.Sprintf(format, args...))
 }
 
-// Done closes the last phase with its MemStats and tells the parent the work is finished.
+// Done closes the last phase with its MemStats, marks the end (the parent samples the state the
+// work left, as it does for the replay's own 'end' mark) and tells the parent the work is finished.
 func (c *rsslabChannel) Done() {
-	if c.phased {
-		c.MemStats()
-	}
+	c.Phase("end", "end")
 	c.line("done")
 }
 
@@ -182,6 +184,24 @@ func (s *rsslabSize) Set(v string) error {
 	n, err := rsslabBytes(v)
 	*s = rsslabSize(n)
 	return err
+}
+
+// rsslabParse parses the program's arguments as rsslab passes them — key=value pairs, by the
+// counterpart convention — and also as flags typed by hand (-key=value, -key value).
+func rsslabParse() {
+	args := make([]string, 0, len(os.Args)-1)
+	for _, a := range os.Args[1:] {
+		if !strings.HasPrefix(a, "-") && strings.Contains(a, "=") {
+			a = "-" + a
+		}
+		args = append(args, a)
+	}
+	if err := flag.CommandLine.Parse(args); err != nil {
+		os.Exit(2)
+	}
+	if flag.NArg() > 0 {
+		rsslabFail("unexpected argument %q: arguments are key=value pairs", flag.Arg(0))
+	}
 }
 
 // rsslabFail reports a bad argument the way rsslab's own CLI does: one line, exit 2.

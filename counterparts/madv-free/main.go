@@ -33,7 +33,7 @@ func main() {
 	flag.Var(&pressure, "pressure", "bytes another consumer maps and touches afterwards (0: none)")
 	holdMs := flag.Int("hold-ms", 2000, "idle time after the return")
 	ret := flag.String("return", "free-os-memory", "how the dropped heap goes back: free-os-memory | none")
-	flag.Parse()
+	rsslabParse()
 	if *ret != "free-os-memory" && *ret != "none" {
 		rsslabFail("-return %q: use free-os-memory or none", *ret)
 	}
@@ -73,9 +73,11 @@ func main() {
 		sink = append(sink, c)
 	}
 
+	var m []byte
 	if pressure > 0 {
 		rsslab.Phase("pressure", "another consumer in the cgroup maps and touches a fixed amount")
-		m, err := syscall.Mmap(-1, 0, int(pressure), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+		var err error
+		m, err = syscall.Mmap(-1, 0, int(pressure), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
 		if err != nil {
 			rsslabFail("mmap %d bytes: %v", pressure, err)
 		}
@@ -84,7 +86,9 @@ func main() {
 		rsslab.Tag("pressure", uintptr(unsafe.Pointer(&m[0])), len(m))
 		touch(m, 0x33)
 		rsslab.Report("pressure.allocatedBytes", len(m))
-		rsslab.Phase("check", "release the consumer's mapping")
+	}
+	rsslab.Phase("check", "what is left (the consumer's mapping released first)")
+	if m != nil {
 		rsslab.Untag("pressure")
 		_ = syscall.Munmap(m)
 	}

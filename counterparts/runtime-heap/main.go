@@ -109,7 +109,7 @@ func main() {
 	release := flag.String("release", "none", "what happens after the batch is dropped: none | gc | free-os-memory")
 	idleMs := flag.Int("idle-ms", 2000, "idle time before the next batch")
 	next := flag.Bool("next", true, "decode the next batch after the idle time")
-	flag.Parse()
+	rsslabParse()
 	switch *release {
 	case "none", "gc", "free-os-memory":
 	default:
