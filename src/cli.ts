@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `rsslab` command. Exit codes (documented in README.md):
 //   0  everything ran and every expectation held
-//   1  an expectation failed, or a variant's child failed
+//   1  an expectation failed, or a variant's child failed; `validate`: a replay disagrees with its real program
 //   2  bad usage: unknown experiment/variant/flag, malformed value, unreadable input
 //   3  the machine could not be restored completely (run `rsslab restore` as root)
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -19,6 +19,7 @@ import { watchCommand } from './cli/watch.js';
 import { reportCli } from './cli/report.js';
 import { workshopCommand } from './cli/workshop.js';
 import { compareCli } from './cli/compare.js';
+import { validateCommand } from './cli/validate.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, restore: 3 } as const;
 
@@ -94,6 +95,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print the Runs as JSON on stdout instead of the summary')
     .addOption(new Option('--format <list>', 'reports to write: html,md,csv (json always)').default('html,md,csv'))
     .action(async (experiments: string[], opts) => setExit(await runCommand(experiments, opts)));
+
+  withRunOptions(
+    program
+      .command('validate')
+      .description('run each replay beside its real counterpart and check they agree (exit 1 when they do not)')
+      .argument('[experiments...]', 'experiments to validate (default: every one with a real counterpart)'),
+  )
+    .option('--json', 'print the agreement as JSON (schema rsslab.validate) on stdout')
+    .addOption(new Option('--format <list>', 'reports to write: html,md,csv (json always)').default('html,md,csv'))
+    .action(async (experiments: string[], opts) => setExit(await validateCommand(experiments, opts)));
 
   program.command('list').description('list experiments and their variants').option('--json', 'as JSON').action(async (opts) => setExit(await listCommand(opts)));
 

@@ -38,8 +38,22 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
   const ids = o.all ? [...EXPERIMENT_IDS] : experiments;
   if (ids.length === 0) throw new UsageError(`name an experiment (${EXPERIMENT_IDS.join(', ')}) or pass --all`);
   if (o.all && experiments.length) throw new UsageError('give experiments or --all, not both');
+  const { runs, dir, written } = await runAndSave(ids, o, subjectsOption(o));
+  if (o.json) process.stdout.write(JSON.stringify(runs) + '\n');
+  else {
+    process.stdout.write('\n' + renderTerminalSummary(runs, { color: defaultInteractive(process.stdout) }));
+    process.stdout.write(`\nRuns and reports in ${dir}: ${[...runs.map((r) => `${r.experiment.id}.json`), ...written.map((f) => f.slice(dir.length + 1))].join(', ')}\n`);
+  }
+  const failed = runs.some((r) => r.variants.some((v) => v.status === 'failed' || v.expectations.some((e) => e.status === 'failed')));
+  return failed ? 1 : 0;
+}
+
+/**
+ * Runs the experiments one after another with progress on the terminal (stderr under --json), saving
+ * each Run as soon as it exists, then the reports. Shared by `run` and `validate`.
+ */
+export async function runAndSave(ids: string[], o: Omit<RunCliOptions, 'all' | 'real' | 'realOnly'>, subjects: 'replay' | 'real' | 'both'): Promise<{ runs: Run[]; dir: string; written: string[] }> {
   if (o.variant.length && ids.length > 1) throw new UsageError('--variant applies to one experiment; name exactly one');
-  const subjects = subjectsOption(o);
   const formats = parseFormats(o.format);
   const params = parseParamArgs(o.param);
   const dir = outputDir(o.out);
@@ -72,13 +86,7 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
     progress.close();
   }
   const written = await savingAsync(dir, runs, () => writeReports(runs, dir, { formats }));
-  if (o.json) process.stdout.write(JSON.stringify(runs) + '\n');
-  else {
-    process.stdout.write('\n' + renderTerminalSummary(runs, { color: defaultInteractive(process.stdout) }));
-    process.stdout.write(`\nRuns and reports in ${dir}: ${[...runs.map((r) => `${r.experiment.id}.json`), ...written.map((f) => f.slice(dir.length + 1))].join(', ')}\n`);
-  }
-  const failed = runs.some((r) => r.variants.some((v) => v.status === 'failed' || v.expectations.some((e) => e.status === 'failed')));
-  return failed ? 1 : 0;
+  return { runs, dir, written };
 }
 
 // A folder that stops being writable mid-run (permissions, a full disk) is the user's to fix: say

@@ -9,6 +9,9 @@ import { CLIENT_SCRIPT } from './html-client.js';
 import { layersChart, pageMapCharts, rssChart, type ChartSpec, type LinesChart } from './html-charts.js';
 import { REPORT_CSS } from './html-style.js';
 import { variantRunName } from './series.js';
+import { experimentAgreement } from '../check/agreement.js';
+import { agreementCells, rankText, VERDICT_TEXT } from './agreement.js';
+import { isReal } from '../run/subject.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, statusMark } from './summary.js';
 import { formatBytes, formatMs, formatParam } from './units.js';
 
@@ -114,6 +117,18 @@ function expectationsTable(run: Run): string {
   return table(['status', 'variant', 'expectation', 'measured', 'note'], rows, 'expectations');
 }
 
+/** Replay and real side by side; their RSS lines share the main chart above ("— real (…)"). */
+function agreementSection(run: Run): string {
+  if (!run.variants.some(isReal)) return '';
+  const a = experimentAgreement(run);
+  const cells = agreementCells(a);
+  const rows = cells.rows.map((r) => r.map((c, i) => (i === r.length - 1 && c !== 'yes' ? `<strong class="status-failed">${e(c)}</strong>` : e(c))));
+  const lines = [...a.ranks.map(rankText), ...a.problems.map((p) => `✗ ${p}`), ...a.notes];
+  return `<h3>Replay and real side by side: ${e(VERDICT_TEXT[a.verdict])}</h3>
+<p class="muted">Each variant was run as the replay and as the real program it stands for, under the same settings; their RSS lines are in the chart above.</p>
+${cells.rows.length ? table(cells.head, rows, 'agreement') : ''}${lines.length ? `<ul class="agreement-notes">${lines.map((l) => `<li><pre>${e(l)}</pre></li>`).join('')}</ul>` : ''}`;
+}
+
 function problemsList(run: Run): string {
   const items: string[] = [];
   for (const s of run.skipped) items.push(`<li><strong>${e(s.variant)}${s.counterpart ? ` (real ${e(s.counterpart)})` : ''}</strong> skipped: ${e(s.reason)}</li>`);
@@ -167,6 +182,7 @@ ${layers.length ? `<h3>Layers of RSS</h3><div class="grid-2">${layers.map((c) =>
 ${pageMaps.length ? `<h3>Page maps</h3><div class="grid-2">${pageMaps.map((c) => chartDiv(c, 'chart-small')).join('')}</div>` : ''}
 </div>${storyAside(run)}</div>
 <h3>Headline figures</h3>${headlineTable(run)}
+${agreementSection(run)}
 <h3>Expectations</h3>${expectationsTable(run)}
 ${problemsList(run)}
 <h3>Variants and their settings</h3>${variantsTable(run)}

@@ -6,6 +6,9 @@ import { variantRunName } from './series.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, machineLine, statusMark } from './summary.js';
 import { formatMs } from './units.js';
 import { repeatTable } from './repeat-table.js';
+import { experimentAgreement } from '../check/agreement.js';
+import { agreementCells, rankText, VERDICT_TEXT } from './agreement.js';
+import { isReal } from '../run/subject.js';
 
 /** Text for a table cell or a list line: no pipes, no line breaks, no HTML, no Markdown emphasis. */
 export function escapeMarkdown(text: string): string {
@@ -19,6 +22,19 @@ const md = escapeMarkdown;
 
 function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+/** Replay and real side by side (a Run made with --real, or by rsslab validate). */
+export function agreementMarkdown(run: Run): string[] {
+  const a = experimentAgreement(run);
+  const out = [`#### Replay and real side by side: ${md(VERDICT_TEXT[a.verdict])}`, ''];
+  const cells = agreementCells(a);
+  if (cells.rows.length) out.push(...table(cells.head.map(md), cells.rows.map((r) => r.map(md))), '');
+  for (const r of a.ranks) out.push(...rankText(r).split('\n').map((l) => `- ${md(l.trim())}`));
+  for (const p of a.problems) out.push(`- ✗ ${md(p)}`);
+  for (const n of a.notes) out.push(`- ${md(n)}`);
+  out.push('');
+  return out;
 }
 
 export function renderRunMarkdown(run: Run): string {
@@ -35,6 +51,7 @@ export function renderRunMarkdown(run: Run): string {
     md(formatCounts(countExpectations(v.expectations))),
   ]);
   lines.push(...table(head, rows), '');
+  if (run.variants.some(isReal)) lines.push(...agreementMarkdown(run));
   const spread = repeatTable(run);
   if (spread) lines.push(md(spread.note), '', ...table(spread.head.map(md), spread.rows.map((r) => r.map(md))), '');
 

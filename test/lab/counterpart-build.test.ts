@@ -84,6 +84,23 @@ describe('counterpart build and cache', () => {
     expect(readdirSync(join(cacheDir, 'counterparts'))).toEqual([]);
   });
 
+  it.skipIf(!findExecutable('go', process.env.PATH))('build - a Go counterpart builds offline in GOPATH mode with the shared counterparts/rsslab.go linked in', async () => {
+    const root = tempDir('go-src');
+    mkdirSync(join(root, 'x'));
+    writeFileSync(join(root, 'x', 'main.go'), 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println(helper()) }\n');
+    writeFileSync(join(root, 'rsslab.go'), 'package main\n\nfunc helper() string { return "helper linked" }\n');
+    const cacheDir = join(tempDir('cache'), 'rsslab');
+    const spec: CounterpartSpec<Params> = { ...thpLoop, language: 'go', sources: ['main.go'] };
+    const a = await buildCounterpart('x', spec, { sourceRoot: root, cacheDir });
+    if (!a.ok) throw new Error(a.reason);
+    expect(a.built.compiler).toMatch(/^go version go/);
+    expect((await execa(a.built.binary)).stdout).toBe('helper linked');
+    // Go's own build cache lives in ours, not in $HOME
+    expect(statSync(join(cacheDir, 'counterparts', 'go-build')).isDirectory()).toBe(true);
+    const b = await buildCounterpart('x', spec, { sourceRoot: root, cacheDir });
+    expect(b.ok && b.built.cached).toBe(true);
+  });
+
   it('cache - a group/world-writable cache directory is refused (rsslab would execute what others put there)', async () => {
     const cacheDir = join(tempDir('cache'), 'rsslab');
     mkdirSync(cacheDir);
