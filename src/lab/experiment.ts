@@ -45,6 +45,13 @@ export interface VariantSpec<P extends Params = Params> {
   thpDisable?: boolean;
   /** run the child inside a memory cgroup with this limit (bytes), for real memory pressure */
   cgroupLimitBytes?: number | ((params: P) => number);
+  /**
+   * How the child is expected to end. 'oom-kill': the kernel's OOM killer ends it inside its memory
+   * cgroup (the seed's own failure, e.g. freed memory never returned): a SIGKILL with the cgroup's
+   * oom_kill count raised is then the variant's result, not a failure, and its expectations are
+   * judged on what was measured until the kill (metric.oomKills, metric.killedBySignal).
+   */
+  expectedEnd?: 'exit' | 'oom-kill';
   /** parameter overrides for this variant (the body reads ctx.params) */
   params?: Partial<P>;
   /** part of the default set that `npm run experiment` runs */
