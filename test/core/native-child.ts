@@ -7,6 +7,7 @@ export interface ChildEnd<T> {
   exitCode: number | undefined;
   timedOut: boolean;
   stderr: string;
+  stdout: string;
   out: T | null;
 }
 
@@ -23,5 +24,5 @@ export async function runNativeCase<T>(args: string[], options: { nodeFlags?: st
   } catch {
     out = null;
   }
-  return { signal: r.timedOut ? null : (r.signal ?? null), exitCode: r.exitCode, timedOut: r.timedOut === true, stderr: r.stderr, out };
+  return { signal: r.timedOut ? null : (r.signal ?? null), exitCode: r.exitCode, timedOut: r.timedOut === true, stderr: r.stderr, stdout: r.stdout, out };
 }

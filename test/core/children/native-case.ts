@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mapRegion } from '../../../src/core/region.js';
 import { NativeThread } from '../../../src/core/workload.js';
+import { binding } from '../../../src/core/binding.js';
+import { execWithThp } from '../../../src/core/thp.js';
 
 const [which, arg] = process.argv.slice(2);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -91,6 +93,24 @@ async function main(): Promise<unknown> {
       const err = errorOf(() => new NativeThread());
       // the process goes on: a thread works again once the limit is lifted (raising needs privilege, so only check the error)
       return { err };
+    }
+    case 'execve': {
+      // the binding itself, as JS code that skips execWithThp would call it; a bad input must throw
+      // here, before any exec (an exec would print EXECED and no JSON)
+      const sh = ['sh', '-c', 'echo EXECED inherited=$INHERITED'];
+      const inherited = Object.assign(Object.create({ INHERITED: 'yes' }) as Record<string, string>, { PATH: '/usr/bin:/bin' });
+      const inputs: Record<string, [string[], Record<string, string>]> = {
+        'nul-in-arg': [['sh', '-c', 'echo EXECED\0; echo cut'], { PATH: '/usr/bin:/bin' }],
+        'nul-in-value': [sh, { PATH: '/usr/bin:/bin', A: 'x\0y' }],
+        'nul-in-key': [sh, { PATH: '/usr/bin:/bin', 'A\0B': 'x' }],
+        'equals-in-key': [sh, { PATH: '/usr/bin:/bin', 'A=B': 'x' }],
+        'empty-key': [sh, { PATH: '/usr/bin:/bin', '': 'x' }],
+        inherited: [sh, inherited],
+      };
+      const input = inputs[arg ?? ''];
+      if (input === undefined) throw new Error(`unknown execve input ${arg}`);
+      const through = process.argv[4] === 'ts' ? execWithThp : binding().execve;
+      return { err: errorOf(() => through('sh', input[0], input[1])) };
     }
     default:
       throw new Error(`unknown case ${which}`);
