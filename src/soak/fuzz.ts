@@ -18,6 +18,7 @@ const PARALLEL = 2;
 
 interface ChildOutcome {
   seed: number;
+  nproc: boolean;
   calls: number;
   counts: FuzzCounts | null;
   crashed: string | null;
@@ -31,8 +32,8 @@ function childScript(): string {
 // transfer() moves a buffer's memory; Node 22 has it, Node 20 behind a V8 flag
 const NODE_FLAGS = ['--expose-gc', ...('transfer' in ArrayBuffer.prototype ? [] : ['--harmony-rab-gsab-transfer'])];
 
-async function runChild(calls: number, seed: number): Promise<ChildOutcome> {
-  const r = await execa(process.execPath, [...NODE_FLAGS, childScript(), String(calls), String(seed)], {
+async function runChild(calls: number, seed: number, nproc: boolean): Promise<ChildOutcome> {
+  const r = await execa(process.execPath, [...NODE_FLAGS, childScript(), String(calls), String(seed), ...(nproc ? ['nproc'] : [])], {
     reject: false,
     timeout: CHILD_TIMEOUT_MS,
     killSignal: 'SIGKILL',
@@ -52,7 +53,7 @@ async function runChild(calls: number, seed: number): Promise<ChildOutcome> {
   const hung = r.timedOut === true;
   const died = !hung && (r.signal !== undefined && r.signal !== null ? `signal ${r.signal}` : r.exitCode !== 0 || counts === null ? `exit ${r.exitCode}` : null);
   const crashed = died === null ? null : `${died}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
-  return { seed, calls: counts?.calls ?? progress, counts, crashed, hung };
+  return { seed, nproc, calls: counts?.calls ?? progress, counts, crashed, hung };
 }
 
 export const fuzz: SoakArea = async (options: SoakOptions): Promise<SoakAreaResult> => {
@@ -66,7 +67,8 @@ export const fuzz: SoakArea = async (options: SoakOptions): Promise<SoakAreaResu
       const n = next++;
       const calls = Math.min(CALLS_PER_CHILD, total - n * CALLS_PER_CHILD);
       const seed = options.seed + n;
-      const o = await runChild(calls, seed);
+      // every tenth child (and the second of a small run) cannot create threads: refused, not hung
+      const o = await runChild(calls, seed, n % 10 === 1);
       outcomes.push(o);
       options.log(`fuzz child ${n + 1}/${children} seed ${seed}: ${o.calls} calls${o.crashed ? `, CRASHED (${o.crashed})` : ''}${o.hung ? ', HUNG' : ''}`);
     }
@@ -74,21 +76,22 @@ export const fuzz: SoakArea = async (options: SoakOptions): Promise<SoakAreaResu
   await Promise.all(Array.from({ length: Math.min(PARALLEL, children) }, worker));
   const ms = Math.round(performance.now() - started);
 
-  const figures: Record<string, number> = { calls: 0, ok: 0, crashes: 0, hangs: 0, undocumented: 0, children, ms, engineErrors: 0, useAfterUnmap: 0, detachedWrites: 0, transfers: 0, bigMaps: 0, pastMaps: 0, threads: 0 };
+  const figures: Record<string, number> = { calls: 0, ok: 0, crashes: 0, hangs: 0, undocumented: 0, children, ms, engineErrors: 0, useAfterUnmap: 0, detachedWrites: 0, transfers: 0, bigMaps: 0, pastMaps: 0, threads: 0, threadsRefused: 0 };
   const failures: string[] = [];
-  const replay = (seed: number, calls: number) => `node ${NODE_FLAGS.join(' ')} ${childScript()} ${calls} ${seed}`;
+  const replay = (o: ChildOutcome) => `node ${NODE_FLAGS.join(' ')} ${childScript()} ${CALLS_PER_CHILD} ${o.seed}${o.nproc ? ' nproc' : ''}`;
   for (const o of outcomes) {
     figures['calls']! += o.calls;
     if (o.crashed) {
       figures['crashes']! += 1;
-      failures.push(`crash (${o.crashed}); replay: ${replay(o.seed, CALLS_PER_CHILD)}`);
+      failures.push(`crash (${o.crashed}); replay: ${replay(o)}`);
     }
     if (o.hung) {
       figures['hangs']! += 1;
-      failures.push(`hang (no result within ${CHILD_TIMEOUT_MS / 1000} s); replay: ${replay(o.seed, CALLS_PER_CHILD)}`);
+      failures.push(`hang (no result within ${CHILD_TIMEOUT_MS / 1000} s); replay: ${replay(o)}`);
     }
     const c = o.counts;
     if (!c) continue;
+    if (o.nproc) figures['threadsRefused']! += c.errors['RsslabSystemError:EAGAIN'] ?? 0;
     for (const k of ['ok', 'engineErrors', 'useAfterUnmap', 'detachedWrites', 'transfers', 'bigMaps', 'pastMaps', 'threads'] as const) figures[k]! += c[k];
     figures['undocumented']! += c.undocumentedCount;
     for (const [key, n] of Object.entries(c.errors)) figures[`error ${key}`] = (figures[`error ${key}`] ?? 0) + n;
@@ -99,7 +102,8 @@ export const fuzz: SoakArea = async (options: SoakOptions): Promise<SoakAreaResu
   const line =
     `fuzz: ${figures['calls']} addon calls in ${children} child processes, ${figures['crashes']} crashes, ${figures['hangs']} hangs, ` +
     `${figures['undocumented']} undocumented errors (${figures['bigMaps']} maps of 64 MiB..8 GiB, ${figures['pastMaps']} past 8 GiB, ` +
-    `${figures['transfers']} buffer moves, ${figures['threads']} native threads, ${figures['useAfterUnmap']} uses after unmap) in ${(ms / 1000).toFixed(1)} s`;
+    `${figures['transfers']} buffer moves, ${figures['threads']} native threads of which ${figures['threadsRefused']} refused by RLIMIT_NPROC, ` +
+    `${figures['useAfterUnmap']} uses after unmap) in ${(ms / 1000).toFixed(1)} s`;
   return { area: 'fuzz', line, figures, ok, failures };
 };
 

@@ -29,6 +29,7 @@ describe('bad input to the addon (fast-check, in child processes)', () => {
       expect(f['pastMaps']).toBeGreaterThan(0);
       expect(f['transfers']).toBeGreaterThan(0);
       expect(f['threads']).toBeGreaterThan(0);
+      expect(f['threadsRefused']).toBeGreaterThan(0); // the second child runs under RLIMIT_NPROC=1
       expect(f['useAfterUnmap']).toBeGreaterThan(0);
       expect(f['error Error:ERR_RSSLAB_UNMAPPED']).toBeGreaterThan(0);
       expect(f['detachedWrites']).toBeGreaterThan(0);
