@@ -3,7 +3,7 @@
 // With "nproc" it first drops to nobody (RLIMIT_NPROC does not bind root) and sets RLIMIT_NPROC to 1,
 // so every pthread_create fails: a native thread the kernel refuses must be an error, never a hang.
 //   node --expose-gc [--harmony-rab-gsab-transfer] dist/src/soak/fuzz-child.js <calls> <seed> [nproc]
-import { execFileSync } from 'node:child_process';
+import { execaSync } from 'execa';
 import fc from 'fast-check';
 import { features } from '../core/features.js';
 import { Fuzzer, fuzzOp } from './fuzz-ops.js';
@@ -16,7 +16,7 @@ if (process.argv[4] === 'nproc') {
     process.setgid?.(65534);
     process.setuid?.(65534);
   }
-  execFileSync('prlimit', ['--pid', String(process.pid), '--nproc=1:1']);
+  execaSync('prlimit', ['--pid', String(process.pid), '--nproc=1:1']);
 }
 const fuzzer = new Fuzzer();
 const gc = (globalThis as { gc?: () => void }).gc;
