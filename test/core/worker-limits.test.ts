@@ -13,4 +13,11 @@ describe('NativeThread when the kernel refuses a thread (in a child process)', (
     expect(end.out?.err).toMatchObject({ code: 'EAGAIN', syscall: 'pthread_create' });
     expect(end.out?.err?.message).toMatch(/^EAGAIN/);
   });
+
+  it('new NativeThread() with RLIMIT_AS just above VmSize (no room for its stack; binds root too) - EAGAIN, no hang', async () => {
+    const end = await runNativeCase<{ err: { code: string; syscall: string } | null }>(['thread-as'], { timeoutMs: 20_000 });
+    expect(end.timedOut, 'new NativeThread() hung').toBe(false);
+    expect(end.signal, end.stderr).toBeNull();
+    expect(end.out?.err).toMatchObject({ code: 'EAGAIN', syscall: 'pthread_create' });
+  });
 });

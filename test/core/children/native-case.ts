@@ -2,7 +2,7 @@
 // in its own process so an abort, a SIGSEGV or a hang is seen by the test as this child's signal or
 // timeout, never as the test runner dying. Prints one JSON line with what it measured.
 //   vite-node native-case.ts <case> [args…]
-import { execFileSync } from 'node:child_process';
+import { execaSync } from 'execa';
 import { readFileSync } from 'node:fs';
 import { mapRegion } from '../../../src/core/region.js';
 import { NativeThread } from '../../../src/core/workload.js';
@@ -89,9 +89,17 @@ async function main(): Promise<unknown> {
         process.setgid?.(65534);
         process.setuid?.(65534);
       }
-      execFileSync('prlimit', ['--pid', String(process.pid), '--nproc=1:1']);
+      execaSync('prlimit', ['--pid', String(process.pid), '--nproc=1:1']);
       const err = errorOf(() => new NativeThread());
       // the process goes on: a thread works again once the limit is lifted (raising needs privilege, so only check the error)
+      return { err };
+    }
+    case 'thread-as': {
+      // as root too: address space for the thread's 8 MiB stack is not there (RLIMIT_AS just above VmSize)
+      const vmSize = Number(/^VmSize:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1]) * 1024;
+      const limit = vmSize + 4 * 1024 * 1024;
+      execaSync('prlimit', ['--pid', String(process.pid), `--as=${limit}:${limit}`]);
+      const err = errorOf(() => new NativeThread());
       return { err };
     }
     case 'execve': {
