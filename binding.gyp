@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/errors.cc",
         "native/region.cc",
+        "native/owned-buffer.cc",
         "native/thp.cc",
         "native/heap.cc",
         "native/allocator.cc",

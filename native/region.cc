@@ -1,8 +1,12 @@
 // Region: one anonymous private mapping that JS can touch, madvise, inspect with mincore and unmap.
 //
-// Ownership: a Mapping is shared by the Region handle and by the finalizer of the external ArrayBuffer
-// that views it. It is munmapped exactly once: by unmap(), or when both the handle and the buffer have
-// been garbage collected. unmap() detaches the ArrayBuffer first, so no JS view can reach unmapped memory.
+// Ownership: a Mapping is shared by the Region handle and by the backing store of the external
+// ArrayBuffer that views it (owned-buffer.h). It is munmapped exactly once: by unmap() while the handle's
+// buffer still holds the memory (unmap() detaches it first, so no JS view can reach unmapped memory),
+// or else when the last owner lets go. ArrayBuffer.prototype.transfer() moves the memory to a new
+// buffer and detaches the handle's; unmap() then only drops the handle's claim, and the munmap happens
+// when the buffer that took the memory is collected. A region larger than Node lets an ArrayBuffer be
+// (Node 20: 4 GiB) has no buffer; its methods work on the whole of it.
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +14,7 @@
 #include "errors.h"
 #include "features.h"
 #include "modules.h"
+#include "owned-buffer.h"
 #include "vm.h"
 
 namespace rsslab {
@@ -112,15 +117,12 @@ class Region : public Napi::ObjectWrap<Region> {
       return;
     }
     map_ = std::make_shared<Mapping>(env, addr, length, res);
-    auto* hint = new MappingRef(map_);
-    Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(
-        env, addr, length, [](Napi::Env, void*, MappingRef* ref) { delete ref; }, hint);
-    if (ab.IsEmpty()) {  // creation failed, its finalizer will never run
-      delete hint;
-      map_->Release();
-      return;
+    address_ = reinterpret_cast<uintptr_t>(addr);
+    length_ = length;
+    napi_value ab = nullptr;
+    if (NewOwnedArrayBuffer(env, addr, length, map_, &ab, &bufferRefused_)) {
+      buffer_ = Napi::Persistent(Napi::ArrayBuffer(env, ab));
     }
-    buffer_ = Napi::Persistent(ab);
   }
 
  private:
@@ -144,18 +146,20 @@ class Region : public Napi::ObjectWrap<Region> {
   char* At(size_t offset) const { return static_cast<char*>(map_->addr()) + offset; }
 
   Napi::Value Address(const Napi::CallbackInfo& info) {
-    uint64_t a = map_ ? reinterpret_cast<uintptr_t>(map_->addr()) : 0;
-    return Napi::BigInt::New(info.Env(), a);
+    return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(address_));
   }
   Napi::Value Length(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), map_ ? static_cast<double>(map_->length()) : 0);
+    return Napi::Number::New(info.Env(), static_cast<double>(length_));
   }
   Napi::Value Mapped(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), map_ && map_->mapped());
   }
   Napi::Value Buffer(const Napi::CallbackInfo& info) {
-    if (buffer_.IsEmpty()) return Napi::ArrayBuffer::New(info.Env(), 0);
-    return buffer_.Value();
+    if (!buffer_.IsEmpty()) return buffer_.Value();
+    ThrowRange(info.Env(), "Region.buffer: Node.js cannot view this " + std::to_string(length_) +
+                               "-byte region as one ArrayBuffer (" + bufferRefused_ +
+                               "); use the region's touch(), checksum(), residency() and advise() instead");
+    return info.Env().Undefined();
   }
 
   // One write per page is what makes the kernel fault the page in (a read would map the zero page).
@@ -270,7 +274,13 @@ class Region : public Napi::ObjectWrap<Region> {
     }
     if (!buffer_.IsEmpty()) {
       Napi::ArrayBuffer ab = buffer_.Value();
-      if (!ab.IsDetached()) ab.Detach();
+      if (ab.IsDetached()) {
+        // Only JS detaches it before unmap(): transfer() moved the memory to a buffer that may still be
+        // alive. Drop the handle's claim; the last owner munmaps.
+        map_.reset();
+        return env.Undefined();
+      }
+      ab.Detach();
       if (env.IsExceptionPending()) return env.Undefined();  // not detachable: keep the memory mapped
     }
     void* addr = map_->addr();
@@ -281,7 +291,10 @@ class Region : public Napi::ObjectWrap<Region> {
   }
 
   MappingRef map_;
+  uintptr_t address_ = 0;
+  size_t length_ = 0;
   Napi::Reference<Napi::ArrayBuffer> buffer_;
+  std::string bufferRefused_;  // why there is no buffer_, when Node refused one
 };
 
 Napi::Value FeaturesObject(const Napi::CallbackInfo& info) {

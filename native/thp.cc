@@ -150,15 +150,35 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
       return env.Undefined();
     }
     args.push_back(v.As<Napi::String>().Utf8Value());
+    // execve takes C strings: a NUL would silently cut the argument short
+    if (args.back().find('\0') != std::string::npos) {
+      ThrowInvalidValue(env, "execve(): args[" + std::to_string(i) + "] must not contain NUL characters");
+      return env.Undefined();
+    }
   }
   std::vector<std::string> vars;
   std::string path;
   bool hasPath = false;
   Napi::Object envObj = info[2].As<Napi::Object>();
-  Napi::Array keys = envObj.GetPropertyNames();
-  if (env.IsExceptionPending()) return env.Undefined();
+  // Own enumerable string keys only, as Object.entries and child_process see them: GetPropertyNames
+  // (for-in) would export what the object inherits.
+  napi_value keyArray = nullptr;
+  if (napi_get_all_property_names(env, envObj, napi_key_own_only,
+                                  static_cast<napi_key_filter>(napi_key_enumerable | napi_key_skip_symbols),
+                                  napi_key_numbers_to_strings, &keyArray) != napi_ok) {
+    if (!env.IsExceptionPending()) ThrowType(env, "execve(): cannot list the keys of \"env\"");
+    return env.Undefined();
+  }
+  Napi::Array keys(env, keyArray);
   for (uint32_t i = 0; i < keys.Length(); i++) {
     std::string key = keys.Get(i).ToString().Utf8Value();
+    if (env.IsExceptionPending()) return env.Undefined();
+    // "A=B" as a key would export a variable named A; NUL would cut it short; "" names nothing
+    if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos) {
+      ThrowInvalidValue(env, "execve(): env key " + std::to_string(i) +
+                                 " must be a non-empty name without '=' or NUL characters");
+      return env.Undefined();
+    }
     Napi::Value v = envObj.Get(key);
     if (env.IsExceptionPending()) return env.Undefined();
     if (v.IsUndefined()) continue;  // like child_process: an undefined value means "unset"
@@ -167,6 +187,10 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
       return env.Undefined();
     }
     std::string value = v.As<Napi::String>().Utf8Value();
+    if (value.find('\0') != std::string::npos) {
+      ThrowInvalidValue(env, "execve(): env." + key + " must not contain NUL characters");
+      return env.Undefined();
+    }
     if (key == "PATH") {
       path = value;
       hasPath = true;

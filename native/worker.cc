@@ -32,7 +32,13 @@ struct Job {
 
 class Worker {
  public:
-  int Start() { return pthread_create(&thread_, nullptr, &Worker::Main, this); }
+  // Returns pthread_create's error (it does not set errno). Only a created thread is ever joined:
+  // a Worker whose thread never started is destroyed (the constructor threw) without waiting.
+  int Start() {
+    const int err = pthread_create(&thread_, nullptr, &Worker::Main, this);
+    started_ = err == 0;
+    return err;
+  }
 
   // Runs `job` on the worker and waits for it (the JS thread blocks, as a cgo call does).
   void Run(Job* job) {
@@ -45,7 +51,7 @@ class Worker {
   }
 
   void Stop() {
-    if (stopped_) return;
+    if (!started_ || stopped_) return;
     Job stop;
     stop.op = Op::kStop;
     Run(&stop);
@@ -101,6 +107,7 @@ class Worker {
   pthread_mutex_t mu_ = PTHREAD_MUTEX_INITIALIZER;
   pthread_cond_t cv_ = PTHREAD_COND_INITIALIZER;
   Job* job_ = nullptr;
+  bool started_ = false;
   bool stopped_ = false;
 };
 

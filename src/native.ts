@@ -35,7 +35,10 @@ export interface NativeRegion {
   readonly length: number;
   /** false after unmap(); every other method then throws ERR_RSSLAB_UNMAPPED */
   readonly mapped: boolean;
-  /** a view over the mapping; detached on unmap() */
+  /**
+   * a view over the mapping; detached on unmap(). Moved away by transfer(), it keeps the mapping alive
+   * until collected. Throws RangeError (ERR_OUT_OF_RANGE) when Node refused a buffer this large.
+   */
   readonly buffer: ArrayBuffer;
   touch(offset: number, length: number, value: number): void;
   advise(offset: number, length: number, advice: Advice): void;

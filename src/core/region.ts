@@ -79,7 +79,14 @@ export class Region {
     return this.#native.mapped;
   }
 
-  /** the memory itself, for typed-array views; detached (byteLength 0) after unmap() */
+  /**
+   * The memory itself, for typed-array views; detached (byteLength 0) after unmap().
+   * A buffer moved away with `buffer.transfer()` keeps the mapping alive: unmap() then only lets go of
+   * the region's claim, and the kernel mapping goes when the moved buffer is garbage collected (so no
+   * JS view ever reaches unmapped memory).
+   * @throws RangeError (ERR_OUT_OF_RANGE) for a region larger than Node lets one ArrayBuffer be
+   *   (`buffer.constants.MAX_LENGTH`, 4 GiB on Node 20): use touch(), checksum(), residency(), advise().
+   */
   get buffer(): ArrayBuffer {
     return this.#native.buffer;
   }
@@ -143,7 +150,11 @@ export class Region {
     return ok;
   }
 
-  /** munmap now. The buffer is detached first; later calls to any method throw ERR_RSSLAB_UNMAPPED. */
+  /**
+   * munmap now. The buffer is detached first; later calls to any method throw ERR_RSSLAB_UNMAPPED.
+   * If the buffer was moved away before (`buffer.transfer()`), the munmap waits for that buffer to be
+   * collected; the region counts as unmapped either way.
+   */
   unmap(): void {
     this.#checkMapped('unmap');
     this.#native.unmap();

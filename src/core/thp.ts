@@ -2,7 +2,7 @@
 // and execve keeps it, so a launcher can set it and then become the program (execWithThp).
 import { binding } from './binding.js';
 import { checkBoolean } from './validate.js';
-import { invalidType } from './errors.js';
+import { invalidType, invalidValue } from './errors.js';
 
 /** true when THP is disabled for this process (PR_GET_THP_DISABLE). */
 export function getThpDisable(): boolean {
@@ -29,12 +29,19 @@ export interface ExecOptions {
  */
 export function execWithThp(file: string, args: readonly string[], env: Readonly<Record<string, string | undefined>>, options: ExecOptions = {}): never {
   if (typeof file !== 'string' || file.length === 0) throw invalidType(`file must be a non-empty string; got ${typeof file} ${String(file)}`);
+  if (file.includes('\0')) throw invalidValue('file must not contain NUL characters');
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw invalidType('args must be an array of strings (args[0] is the program name)');
+  // execve takes C strings: a NUL would cut an argument short without a word
+  const nul = args.findIndex((a) => a.includes('\0'));
+  if (nul >= 0) throw invalidValue(`args[${nul}] must not contain NUL characters`);
   if (typeof env !== 'object' || env === null) throw invalidType('env must be an object of strings');
   const vars: Record<string, string> = {};
+  // own enumerable keys only (Object.entries), as child_process does
   for (const [k, v] of Object.entries(env)) {
+    if (k === '' || k.includes('=') || k.includes('\0')) throw invalidValue(`env key ${JSON.stringify(k)} is not a variable name: it must be non-empty, without '=' or NUL`);
     if (v === undefined) continue;
     if (typeof v !== 'string') throw invalidType(`env.${k} must be a string; got ${typeof v}`);
+    if (v.includes('\0')) throw invalidValue(`env.${k} must not contain NUL characters`);
     vars[k] = v;
   }
   const inherit = options.inheritFds ?? [];

@@ -81,6 +81,7 @@ export class NativeThread {
     const handle = set instanceof BlockSet ? nativeBlockSet(set) : undefined;
     if (handle === undefined) throw invalidType('set must be a BlockSet (new BlockSet())');
     checkInteger('k', k, 1);
+    checkOptions('options', options);
     const start = options.start ?? 0;
     checkInteger('options.start', start, 0);
     return this.#native.freeEvery(handle, k, start);

@@ -39,6 +39,8 @@ describe('NativeThread', () => {
     expect(() => t.allocate(set, { count: -1, minSize: 1, maxSize: 2 })).toThrow(RangeError);
     expect(() => t.allocate({} as BlockSet, { count: 1, minSize: 1, maxSize: 2 })).toThrow(TypeError);
     expect(() => t.freeEvery(set, 0)).toThrow(RangeError);
+    // found by the soak's fuzz: null options read as null.start (an undocumented TypeError)
+    expect(() => t.freeEvery(set, 2, null as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }));
     t.stop();
     t.stop(); // idempotent
     expect(() => t.allocate(set, { count: 1, minSize: 8, maxSize: 8 })).toThrow(expect.objectContaining({ code: 'ERR_RSSLAB_UNMAPPED' }));

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMeminfo, parseStatus, parseVmstatThp, readMeminfo, readStatus, readVmstatThp } from '../../src/probe/index.js';
@@ -64,16 +65,25 @@ describe('vmstat and meminfo parsers (fixture captured on this machine)', () => 
 });
 
 describe('status, vmstat and meminfo readers (live kernel)', () => {
-  it('readStatus - this process has RSS and at least one thread', () => {
+  it('readStatus - RSS as /proc/self/stat says it, threads as /proc/self/task lists them', () => {
+    // other doors to the same kernel figures: stat's rss field (what process.memoryUsage.rss() reads)
+    // and one task directory per thread; RSS moves a little between the reads
+    const before = process.memoryUsage.rss();
     const s = readStatus('self');
-    expect(s.vmRssBytes).toBeGreaterThan(1024 * KiB);
-    expect(s.threads).toBeGreaterThanOrEqual(1);
-    expect(s.vmHwmBytes ?? 0).toBeGreaterThanOrEqual(s.vmRssBytes - 4 * KiB * 64);
+    const after = process.memoryUsage.rss();
+    expect(s.vmRssBytes).toBeGreaterThanOrEqual(Math.min(before, after) - 512 * KiB);
+    expect(s.vmRssBytes).toBeLessThanOrEqual(Math.max(before, after) + 512 * KiB);
+    expect(s.threads).toBe(fs.readdirSync('/proc/self/task').length);
+    expect(s.vmHwmBytes ?? 0).toBeGreaterThanOrEqual(s.vmRssBytes);
   });
 
-  it('readVmstatThp and readMeminfo - the live kernel has the THP counters and a MemTotal', () => {
+  it('readVmstatThp and readMeminfo - counters between two direct reads of vmstat; MemTotal as sysinfo(2) says', () => {
+    const direct = () => Number(/^thp_fault_alloc (\d+)$/m.exec(fs.readFileSync('/proc/vmstat', 'latin1'))?.[1]);
+    const before = direct();
     const c = readVmstatThp();
-    expect(c.thp_fault_alloc).toBeGreaterThanOrEqual(0);
-    expect(readMeminfo().memTotalBytes).toBeGreaterThan(readMeminfo().memFreeBytes);
+    const after = direct();
+    expect(c.thp_fault_alloc).toBeGreaterThanOrEqual(before); // a monotonic counter
+    expect(c.thp_fault_alloc).toBeLessThanOrEqual(after);
+    expect(readMeminfo().memTotalBytes).toBe(os.totalmem());
   });
 });
