@@ -5,7 +5,7 @@
 // `rsslab run` for the other half. After every trial the knobs must be the machine's own values and
 // no rsslab cgroup of the killed run may remain.
 //
-// Each trial runs in isolation: the soak holds rsslab's machine-wide lock for the trial (other rsslab
+// Each trial runs in isolation: the soak holds rsslab's machine-wide lock during it (other rsslab
 // processes wait, so nothing else changes or restores knobs meanwhile), and the killed run and its
 // recovery use a private lock (RSSLAB_LOCK_PATH) and state dir. Knobs are read directly.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -24,6 +24,8 @@ type Signal = (typeof SIGNALS)[number];
 /** a quick pressure run takes about 5 s here; kill moments spread over all of it and a little after */
 const KILL_WINDOW_MS = 6000;
 const TRIAL_TIMEOUT_MS = 120_000;
+/** trials per hold of the machine lock (about two minutes) */
+const BATCH = 20;
 const MEMCG = '/sys/fs/cgroup/memory';
 
 function cliPath(): string {
@@ -84,60 +86,55 @@ async function oneTrial(index: number, signal: Signal, recovery: Trial['recovery
   const cli = cliPath();
   const trial: Trial = { signal, recovery, moment: 'before-changes', restored: false, leftovers: false, saidSo: true, hung: false, problem: null };
   try {
-    return await withSystemLock(
-      async () => {
-        const baseline = snapshotKnobs();
-        const child = execa(process.execPath, [cli, 'run', 'thp-khugepaged', '--quick', '--tune-system', '--variant', 'pressure', '--format', 'md', '--out', join(tmp, 'out')], {
-          reject: false,
-          env,
-          stdin: 'ignore',
-        });
-        const pid = child.pid ?? -1;
-        const ended = await finished(child, delayMs);
-        if (ended) trial.moment = 'ended';
-        else if (cgroupsOf(pid).length > 0) trial.moment = 'cgroup';
-        else if (journals(state).length > 0) trial.moment = 'knobs';
-        child.kill(signal);
-        if (!(await finished(child, TRIAL_TIMEOUT_MS))) {
-          trial.hung = true;
-          child.kill('SIGKILL');
-          await child;
-        }
-        const result = await child;
-        const killed = result.signal === 'SIGKILL';
-        // what the dead run left for its recovery to put back
-        const leftovers = killed && (journals(state).length > 0 || cgroupsOf(pid).length > 0);
-        if (killed && recovery !== 'self') {
-          const args = recovery === 'restore' ? ['restore'] : ['run', 'madv-free', '--quick', '--variant', 'dontneed', '--format', 'md', '--out', join(tmp, 'next')];
-          const recoveryEnv = recovery === 'restore' ? env : { ...env, RSSLAB_STATE_DIR: join(tmp, 'next-state') };
-          const next = execa(process.execPath, [cli, ...args], { reject: false, env: recoveryEnv, stdin: 'ignore' });
-          if (!(await finished(next, TRIAL_TIMEOUT_MS))) {
-            trial.hung = true;
-            next.kill('SIGKILL');
-          }
-          const r = await next;
-          const said = recovery === 'restore' ? String(r.stdout) : String(r.stderr);
-          trial.leftovers = leftovers;
-          trial.saidSo = !leftovers || said.includes(`restored journal of pid ${pid}`);
-          if (r.exitCode !== 0 && !(recovery === 'next-run' && r.exitCode === 1)) {
-            trial.problem = `${recovery} exited ${r.exitCode ?? r.signal}: ${String(r.stderr).slice(-300)}`;
-          }
-        }
-        const now = snapshotKnobs();
-        const changed = differs(baseline, now);
-        const left = cgroupsOf(pid);
-        const kept = journals(state);
-        trial.restored = changed.length === 0 && left.length === 0 && kept.length === 0;
-        if (!trial.saidSo) trial.problem = `trial ${index} (seed ${seed}): ${recovery} restored pid ${pid}'s leftovers without saying so`;
-        if (!trial.restored) {
-          trial.problem = `trial ${index} (seed ${seed}, ${signal} after ${delayMs} ms, ${recovery}): knobs ${changed.join(', ') || 'ok'}; cgroups left ${left.join(', ') || 'none'}; journals left ${kept.join(', ') || 'none'}`;
-          // put the machine back before anything else runs (and before the lock is released)
-          await execa(process.execPath, [cli, 'restore'], { reject: false, env });
-        }
-        return trial;
-      },
-      { waitMs: 30 * 60_000 },
-    );
+    const baseline = snapshotKnobs();
+    const child = execa(process.execPath, [cli, 'run', 'thp-khugepaged', '--quick', '--tune-system', '--variant', 'pressure', '--format', 'md', '--out', join(tmp, 'out')], {
+      reject: false,
+      env,
+      stdin: 'ignore',
+    });
+    const pid = child.pid ?? -1;
+    const ended = await finished(child, delayMs);
+    if (ended) trial.moment = 'ended';
+    else if (cgroupsOf(pid).length > 0) trial.moment = 'cgroup';
+    else if (journals(state).length > 0) trial.moment = 'knobs';
+    child.kill(signal);
+    if (!(await finished(child, TRIAL_TIMEOUT_MS))) {
+      trial.hung = true;
+      child.kill('SIGKILL');
+      await child;
+    }
+    const result = await child;
+    const killed = result.signal === 'SIGKILL';
+    // what the dead run left for its recovery to put back
+    const leftovers = killed && (journals(state).length > 0 || cgroupsOf(pid).length > 0);
+    if (killed && recovery !== 'self') {
+      const args = recovery === 'restore' ? ['restore'] : ['run', 'madv-free', '--quick', '--variant', 'dontneed', '--format', 'md', '--out', join(tmp, 'next')];
+      const recoveryEnv = recovery === 'restore' ? env : { ...env, RSSLAB_STATE_DIR: join(tmp, 'next-state') };
+      const next = execa(process.execPath, [cli, ...args], { reject: false, env: recoveryEnv, stdin: 'ignore' });
+      if (!(await finished(next, TRIAL_TIMEOUT_MS))) {
+        trial.hung = true;
+        next.kill('SIGKILL');
+      }
+      const r = await next;
+      const said = recovery === 'restore' ? String(r.stdout) : String(r.stderr);
+      trial.leftovers = leftovers;
+      trial.saidSo = !leftovers || said.includes(`restored journal of pid ${pid}`);
+      if (r.exitCode !== 0 && !(recovery === 'next-run' && r.exitCode === 1)) {
+        trial.problem = `${recovery} exited ${r.exitCode ?? r.signal}: ${String(r.stderr).slice(-300)}`;
+      }
+    }
+    const now = snapshotKnobs();
+    const changed = differs(baseline, now);
+    const left = cgroupsOf(pid);
+    const kept = journals(state);
+    trial.restored = changed.length === 0 && left.length === 0 && kept.length === 0;
+    if (!trial.saidSo) trial.problem = `trial ${index} (seed ${seed}): ${recovery} restored pid ${pid}'s leftovers without saying so`;
+    if (!trial.restored) {
+      trial.problem = `trial ${index} (seed ${seed}, ${signal} after ${delayMs} ms, ${recovery}): knobs ${changed.join(', ') || 'ok'}; cgroups left ${left.join(', ') || 'none'}; journals left ${kept.join(', ') || 'none'}`;
+      // put the machine back before anything else runs (and before the lock is released)
+      await execa(process.execPath, [cli, 'restore'], { reject: false, env });
+    }
+    return trial;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -149,13 +146,22 @@ export const soak: SoakArea = async (options) => {
   const started = Date.now();
   const done: Trial[] = [];
   let killRecovery = 0;
-  for (let i = 0; i < trials; i++) {
-    const signal = SIGNALS[i % SIGNALS.length]!;
-    const recovery: Trial['recovery'] = signal === 'SIGKILL' ? (killRecovery++ % 2 === 0 ? 'restore' : 'next-run') : 'self';
-    const delayMs = Math.floor(random() * KILL_WINDOW_MS);
-    const trial = await oneTrial(i, signal, recovery, delayMs, options.seed);
-    done.push(trial);
-    options.log(`kills: trial ${i + 1}/${trials} ${signal} after ${delayMs} ms (${trial.moment}), ${trial.recovery}: ${trial.restored ? 'restored' : 'NOT restored'}${trial.hung ? ', HUNG' : ''}`);
+  // The machine lock is held for a batch of trials at a time: other rsslab users (test workers) wait
+  // at most one batch, and the soak does not queue behind them once per trial.
+  for (let first = 0; first < trials; first += BATCH) {
+    await withSystemLock(
+      async () => {
+        for (let i = first; i < Math.min(trials, first + BATCH); i++) {
+          const signal = SIGNALS[i % SIGNALS.length]!;
+          const recovery: Trial['recovery'] = signal === 'SIGKILL' ? (killRecovery++ % 2 === 0 ? 'restore' : 'next-run') : 'self';
+          const delayMs = Math.floor(random() * KILL_WINDOW_MS);
+          const trial = await oneTrial(i, signal, recovery, delayMs, options.seed);
+          done.push(trial);
+          options.log(`kills: trial ${i + 1}/${trials} ${signal} after ${delayMs} ms (${trial.moment}), ${trial.recovery}: ${trial.restored ? 'restored' : 'NOT restored'}${trial.hung ? ', HUNG' : ''}`);
+        }
+      },
+      { waitMs: 60 * 60_000 },
+    );
   }
   const count = (f: (t: Trial) => boolean): number => done.filter(f).length;
   const kills = done.filter((t) => t.signal === 'SIGKILL' && t.moment !== 'ended');
