@@ -52,8 +52,13 @@ function cgroupsOf(pid: number): string[] {
   return out;
 }
 
+/** journals, and the temporary copies a run killed mid-write leaves (those were never applied) */
 function journals(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith('journal-')) : [];
+}
+
+function appliedJournals(dir: string): string[] {
+  return journals(dir).filter((n) => n.endsWith('.json'));
 }
 
 function differs(a: KnobSnapshot, b: KnobSnapshot): string[] {
@@ -106,7 +111,7 @@ async function oneTrial(index: number, signal: Signal, recovery: Trial['recovery
     const result = await child;
     const killed = result.signal === 'SIGKILL';
     // what the dead run left for its recovery to put back
-    const leftovers = killed && (journals(state).length > 0 || cgroupsOf(pid).length > 0);
+    const leftovers = killed && (appliedJournals(state).length > 0 || cgroupsOf(pid).length > 0);
     if (killed && recovery !== 'self') {
       const args = recovery === 'restore' ? ['restore'] : ['run', 'madv-free', '--quick', '--variant', 'dontneed', '--format', 'md', '--out', join(tmp, 'next')];
       const recoveryEnv = recovery === 'restore' ? env : { ...env, RSSLAB_STATE_DIR: join(tmp, 'next-state') };

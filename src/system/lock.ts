@@ -146,7 +146,7 @@ function isCurrent(file: NativeFileLock, path: string): boolean {
 
 type Attempt = { got: true; file: NativeFileLock; previous: LockOwner | null } | { got: false; holder: LockOwner | null };
 
-function attempt(path: string): Attempt {
+function attempt(path: string, me: LockOwner): Attempt {
   const file = openLockFile(path);
   const errno = file.tryLock();
   if (errno === osConstants.errno.EWOULDBLOCK || errno === osConstants.errno.EAGAIN) {
@@ -168,6 +168,15 @@ function attempt(path: string): Attempt {
   if (previous !== null && previous.pid !== process.pid && isAlive(previous)) {
     file.close();
     return { got: false, holder: previous };
+  }
+  // Name ourselves, then check the file is still the one at `path`: an rsslab from before flock that
+  // read the released mark a moment ago may have moved this file aside and made its own. It re-reads
+  // the file after moving it and puts it back when it names a live holder, so once our name is in
+  // and the file is still in place, it stays ours.
+  writeContent(file.fd, me);
+  if (!isCurrent(file, path)) {
+    file.close();
+    return { got: false, holder: null };
   }
   return { got: true, file, previous };
 }
@@ -193,7 +202,7 @@ export async function acquireLock(options: LockOptions = {}): Promise<SystemLock
   const deadline = Date.now() + waitMs;
   let got: Extract<Attempt, { got: true }>;
   for (;;) {
-    const a = attempt(path);
+    const a = attempt(path, me);
     if (a.got) {
       got = a;
       break;
@@ -210,7 +219,6 @@ export async function acquireLock(options: LockOptions = {}): Promise<SystemLock
     }
     await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
   }
-  writeContent(got.file.fd, me);
   held.set(path, { owner: me, file: got.file, count: 1 });
 
   const notes: string[] = [];
