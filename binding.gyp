@@ -13,7 +13,8 @@
         "native/workload.cc",
         "native/worker.cc",
         "native/train-cycle.cc",
-        "native/train-cycle-js.cc"
+        "native/train-cycle-js.cc",
+        "native/lock.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

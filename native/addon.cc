@@ -10,6 +10,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rsslab::InitWorkload(env, exports);
   rsslab::InitWorker(env, exports);
   rsslab::InitTrainCycle(env, exports);
+  rsslab::InitLock(env, exports);
   return exports;
 }
 

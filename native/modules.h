@@ -11,4 +11,5 @@ void InitAllocator(Napi::Env env, Napi::Object exports);
 void InitWorkload(Napi::Env env, Napi::Object exports);
 void InitWorker(Napi::Env env, Napi::Object exports);
 void InitTrainCycle(Napi::Env env, Napi::Object exports);
+void InitLock(Napi::Env env, Napi::Object exports);
 }  // namespace rsslab

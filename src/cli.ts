@@ -20,6 +20,7 @@ import { reportCli } from './cli/report.js';
 import { workshopCommand } from './cli/workshop.js';
 import { compareCli } from './cli/compare.js';
 import { validateCommand } from './cli/validate.js';
+import { restoreLeftovers } from './system/leftovers.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, restore: 3 } as const;
 
@@ -81,7 +82,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Reproduce, on a real Linux kernel, why RSS does not go down after memory is freed — and measure it.')
     .version(rsslabVersion())
     .showHelpAfterError('(run `rsslab --help` for usage)')
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', async (_program, action) => {
+      // `restore` does the whole job itself (and waits for the lock); every other command first puts
+      // back what a run that died left on the machine, without waiting for a live one
+      if (action.name() !== 'restore') await restoreFirst();
+    });
 
   withRunOptions(
     program
@@ -173,6 +179,18 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (experiments: string[], opts) => setExit(await workshopCommand(experiments, opts)));
 
   return program;
+}
+
+async function restoreFirst(): Promise<void> {
+  try {
+    const result = await restoreLeftovers();
+    if (result.line !== null) process.stderr.write(result.line + '\n');
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    // without the addon (reports, compare on another platform) no run of this install changed anything
+    if (code === 'ERR_RSSLAB_NOT_BUILT' || code === 'ERR_RSSLAB_PLATFORM') return;
+    process.stderr.write(`rsslab: could not check for a dead run's leftovers: ${(e as Error).message}\n`);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -159,6 +159,19 @@ export interface NativeThreadsResult {
   liveBytes: number;
 }
 
+/**
+ * An open lock file (native/lock.cc): opened O_RDWR|O_CREAT|O_CLOEXEC|O_NOFOLLOW, mode 0600; the
+ * kernel's flock(2) decides who holds it and drops it when the holder dies. Owns its fd (closed by
+ * close() or when collected); `fd` is -1 once closed, for reading and writing the owner's identity.
+ */
+export interface NativeFileLock {
+  /** 0 when this open file now holds LOCK_EX; else the errno (EWOULDBLOCK/EAGAIN: held elsewhere) */
+  tryLock(): number;
+  /** closes the fd, which releases the lock; idempotent */
+  close(): void;
+  readonly fd: number;
+}
+
 export interface NativeBinding {
   features(): NativeFeatures;
   /** Handed the JS error class once, so native errors are instanceof-safe (better-sqlite3's way). */
@@ -191,6 +204,8 @@ export interface NativeBinding {
   NativeThread: new () => NativeThreadHandle;
   /** one faiss train/add/search/free cycle's allocations on the calling thread */
   trainCycle(...spec: NativeTrainCycleArgs): NativeTrainCycleResult;
+
+  FileLock: new (path: string) => NativeFileLock;
 }
 
 function packageRoot(): string {

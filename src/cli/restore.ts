@@ -1,22 +1,27 @@
 // `rsslab restore`: after a SIGKILL nobody ran the restore guards; the journal still holds every
 // original value and every cgroup we made. Replay it, holding the knob lock so that no run starts
-// changing knobs half-way through (and taking over the lock of the dead run).
+// changing knobs half-way through (taking the lock of a run that died with it restores that run's
+// journals, wherever it kept them). Journals that are not rsslab's are refused, never replayed.
 import { restoreJournal, describeRestore } from '../system/journal.js';
 import { withSystemLock } from '../system/lock.js';
-import { resolveStateDir } from '../system/paths.js';
+import { stateDir } from '../system/paths.js';
 
 export async function restoreCommand(): Promise<number> {
-  const dir = resolveStateDir();
+  const dir = stateDir();
   const result = await withSystemLock(
     (lock) => {
-      // taking over a dead run's lock restored that run's journals already (lock.recovered)
       const here = restoreJournal({ stateDir: dir });
-      return { restored: [...lock.recovered, ...here.restored], skipped: here.skipped };
+      return { restored: [...lock.recovered, ...here.restored], skipped: here.skipped, refused: here.refused, notes: lock.notes };
     },
     { waitMs: 60_000, stateDir: dir },
   );
+  for (const n of result.notes.filter((line) => line.startsWith('refus'))) process.stdout.write(`${n}\n`);
   for (const r of result.restored) process.stdout.write(`${r.ok ? 'restored' : 'FAILED to restore'}: ${describeRestore(r)}\n`);
   for (const s of result.skipped) process.stdout.write(`left alone: ${s.journal}: ${s.reason}\n`);
-  if (result.restored.length === 0 && result.skipped.length === 0) process.stdout.write('nothing to restore: no journal of a dead rsslab run was found\n');
-  return result.restored.every((r) => r.ok) ? 0 : 3;
+  for (const r of result.refused) process.stdout.write(`refused: ${r.journal}: ${r.reason}\n`);
+  const refusedByLock = result.notes.some((line) => line.startsWith('refus'));
+  if (result.restored.length === 0 && result.skipped.length === 0 && result.refused.length === 0 && !refusedByLock) {
+    process.stdout.write('nothing to restore: no journal of a dead rsslab run was found\n');
+  }
+  return result.restored.every((r) => r.ok) && result.refused.length === 0 && !refusedByLock ? 0 : 3;
 }

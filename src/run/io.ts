@@ -1,19 +1,40 @@
 // Writing and reading Run files. Writes go to a temporary file in the same folder and are renamed
 // into place, so an interrupted run never leaves a half-written file where a Run is expected.
-import { mkdirSync, readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import type { Run } from './schema.js';
 import { parseRun } from './validate.js';
 
+/**
+ * Creates `path` for writing only if nothing is there — not even a symlink (O_EXCL|O_NOFOLLOW): run as
+ * root in a folder others can write to, a planted link at the temporary name must not make rsslab
+ * write through it.
+ */
+export function createExclusive(path: string, mode = 0o644): number {
+  return openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+}
+
+/** A temporary name beside `path` that nobody can predict. */
+export function temporaryName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(12).toString('hex')}.tmp`);
+}
+
 export function writeFileAtomic(path: string, data: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
+  const tmp = temporaryName(path);
+  let fd = -1;
   try {
-    writeFileSync(tmp, data, { mode: 0o644 });
+    fd = createExclusive(tmp);
+    writeFileSync(fd, data);
+    closeSync(fd);
+    fd = -1;
     renameSync(tmp, path);
   } catch (e) {
+    if (fd >= 0) closeSync(fd);
     try {
-      unlinkSync(tmp);
+      // only our own file: createExclusive failed before creating anything otherwise
+      if (fd !== -1 || (e as NodeJS.ErrnoException).syscall !== 'open') unlinkSync(tmp);
     } catch {
       /* nothing was written */
     }

@@ -3,8 +3,8 @@
 // Libraries are found through the dynamic linker's cache (`ldconfig -p`, run with an argument array,
 // never a shell) and the standard library directories; versions come from the Debian package
 // database where there is one, else from the file name.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 
 export const ALLOCATOR_NAMES = ['glibc', 'jemalloc', 'mimalloc', 'tcmalloc'] as const;
@@ -132,19 +132,32 @@ function versionOf(root: string, candidate: Candidate, library: string): Pick<Al
 /** How `ldconfig -p` tags a library built for the running architecture (a 32-bit copy must not be preloaded). */
 const LDCONFIG_ARCH: Partial<Record<string, string>> = { x64: 'x86-64', arm64: 'AArch64', ppc64: '64bit', s390x: '64bit', riscv64: '64bit' };
 
-function locate(root: string, candidate: Candidate, ldconfig: LdconfigEntry[]): string | null {
+/** Every place the library could be, the linker cache's answer first. */
+function candidates(root: string, candidate: Candidate, ldconfig: LdconfigEntry[]): string[] {
+  const out: string[] = [];
   for (const soname of candidate.sonames) {
     const sameArch = ldconfig.filter((e) => e.soname === soname && e.flags.includes(LDCONFIG_ARCH[process.arch] ?? '\0'));
     const hit = sameArch[0] ?? ldconfig.find((e) => e.soname === soname && !e.flags.includes(','));
-    if (hit !== undefined && existsSync(join(root, hit.path))) return join(root, hit.path);
+    if (hit !== undefined && existsSync(join(root, hit.path))) out.push(join(root, hit.path));
   }
   for (const dir of LIBRARY_DIRS) {
     for (const soname of candidate.sonames) {
       const path = join(root, dir, soname);
-      if (existsSync(path)) return path;
+      if (existsSync(path)) out.push(path);
     }
   }
-  return null;
+  return out;
+}
+
+/** The first place that holds the library and may be preloaded, or why none may. */
+function locate(root: string, candidate: Candidate, ldconfig: LdconfigEntry[]): { library: string | null; distrust: string | null } {
+  let distrust: string | null = null;
+  for (const path of candidates(root, candidate, ldconfig)) {
+    const reason = untrustedLibraryReason(path, root);
+    if (reason === null) return { library: path, distrust: null };
+    distrust ??= `${candidate.sonames[0]} found at ${path}, but not preloaded: ${reason}`;
+  }
+  return { library: null, distrust };
 }
 
 /** Synchronous search of the standard directories (and a given ldconfig listing). */
@@ -154,8 +167,10 @@ export function findAllocatorsSync(options: FindAllocatorsOptions = {}): Allocat
   const result: AllocatorInfo[] = [glibcInfo()];
   for (const name of ['jemalloc', 'mimalloc', 'tcmalloc'] as const) {
     const candidate = CANDIDATES[name];
-    const library = locate(root, candidate, ldconfig);
-    if (library === null) {
+    const { library, distrust } = locate(root, candidate, ldconfig);
+    if (library === null && distrust !== null) {
+      result.push({ name, library: null, version: null, versionSource: null, package: null, found: false, reason: distrust });
+    } else if (library === null) {
       result.push({
         name,
         library: null,
@@ -172,16 +187,60 @@ export function findAllocatorsSync(options: FindAllocatorsOptions = {}): Allocat
   return result;
 }
 
+/**
+ * Only the system's own ldconfig, by absolute path: what it names is LD_PRELOADed into children run
+ * as root, so an `ldconfig` earlier on PATH (a user's ~/bin, a writable directory) must not choose it.
+ */
+export const LDCONFIG_PATHS = ['/sbin/ldconfig', '/usr/sbin/ldconfig'] as const;
+
 async function readLdconfig(): Promise<LdconfigEntry[]> {
-  for (const command of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+  for (const command of LDCONFIG_PATHS) {
     try {
-      const { stdout } = await execa(command, ['-p'], { timeout: 10_000 });
+      const { stdout } = await execa(command, ['-p'], { timeout: 10_000, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' }, extendEnv: false });
       return parseLdconfig(stdout);
     } catch {
-      // not on PATH for a non-root user: try the sbin paths
+      // not there (merged /usr or not): try the other
     }
   }
   return [];
+}
+
+/** The directories a preloaded allocator may come from: the system's own library directories. */
+export const SYSTEM_LIBRARY_DIRS = [
+  '/lib',
+  '/lib64',
+  '/usr/lib',
+  '/usr/lib64',
+  '/usr/local/lib',
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib/aarch64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+];
+
+/**
+ * Why `library` must not be preloaded, or null: after resolving links it must lie directly in a system
+ * library directory, and it and every directory above it must be root's and writable by nobody else
+ * (on the real root; a fixture tree is checked for the directory only).
+ */
+export function untrustedLibraryReason(library: string, root = '/'): string | null {
+  let real: string;
+  try {
+    real = realpathSync(library);
+  } catch (error) {
+    return `cannot resolve ${library}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+  const inRoot = root === '/' ? real : real.startsWith(root.replace(/\/$/, '') + '/') ? real.slice(root.replace(/\/$/, '').length) : null;
+  if (inRoot === null || !SYSTEM_LIBRARY_DIRS.includes(dirname(inRoot))) {
+    return `${real} is not in a system library directory (${SYSTEM_LIBRARY_DIRS.join(', ')})`;
+  }
+  if (root !== '/') return null;
+  for (let path = real; ; path = dirname(path)) {
+    const stat = statSync(path);
+    if (stat.uid !== 0) return `${path} is owned by uid ${stat.uid}, not root`;
+    if ((stat.mode & 0o022) !== 0) return `${path} is writable by others (mode ${(stat.mode & 0o777).toString(8)})`;
+    if (path === '/') return null;
+  }
 }
 
 /** Every allocator with its library and version, or why it is missing. glibc is always there. */

@@ -3,12 +3,13 @@
 // session's own guards, or by `rsslab restore` / the next session after a SIGKILL). One file per
 // session, JSON, written to a temp file, fsync'd and renamed, so a crash mid-write leaves the old
 // journal intact rather than a truncated one.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeCgroupDir } from './cgroup-remove.js';
 import { commandOf, currentIdentity, isAlive, type ProcessIdentity } from './process-identity.js';
 import { readControl, writeControl, explainWriteError } from './sysfs.js';
-import { stateDir as defaultStateDir } from './paths.js';
+import { stateDir as defaultStateDir, unsafeDirReason } from './paths.js';
+import { cgroupEntryProblem, knobEntryProblem, type TrustOptions } from './journal-trust.js';
 
 export const JOURNAL_VERSION = 1;
 
@@ -178,26 +179,84 @@ function restoreData(data: JournalData, file: string): RestoreReport {
   };
 }
 
+const MAX_JOURNAL_BYTES = 1024 * 1024;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Strict: every entry must have the exact shape rsslab writes, or the file is not an rsslab journal. */
 function parseJournal(text: string, file: string): JournalData {
-  const data = JSON.parse(text) as Partial<JournalData>;
-  if (data.journalVersion !== JOURNAL_VERSION || typeof data.pid !== 'number' || !Array.isArray(data.entries)) {
-    throw new Error(`${file} is not an rsslab journal (version ${String(data.journalVersion)})`);
+  const data = JSON.parse(text) as unknown;
+  if (!isObject(data) || data.journalVersion !== JOURNAL_VERSION || typeof data.pid !== 'number' || !Number.isSafeInteger(data.pid) || !Array.isArray(data.entries)) {
+    throw new Error(`${file} is not an rsslab journal (version ${isObject(data) ? String(data.journalVersion) : '?'})`);
   }
+  const cgroups = data.cgroups ?? [];
+  if (!Array.isArray(cgroups)) throw new Error(`${file}: "cgroups" is not a list`);
+  const entries = data.entries.map((e: unknown, i: number): KnobEntry => {
+    if (!isObject(e) || typeof e.path !== 'string' || typeof e.original !== 'string' || typeof e.applied !== 'string') {
+      throw new Error(`${file}: entry ${i} is not { path, original, applied } strings`);
+    }
+    return { path: e.path, original: e.original, applied: e.applied };
+  });
+  const groups = cgroups.map((c: unknown, i: number): CgroupEntry => {
+    if (!isObject(c) || typeof c.path !== 'string' || typeof c.parent !== 'string' || (c.version !== 1 && c.version !== 2)) {
+      throw new Error(`${file}: cgroup ${i} is not { path, parent, version: 1|2 }`);
+    }
+    return { path: c.path, parent: c.parent, version: c.version };
+  });
   return {
     journalVersion: JOURNAL_VERSION,
     pid: data.pid,
     procStartTime: typeof data.procStartTime === 'number' ? data.procStartTime : null,
-    startedAt: String(data.startedAt ?? '?'),
-    command: String(data.command ?? '?'),
-    entries: data.entries.filter((e): e is KnobEntry => typeof e?.path === 'string' && typeof e.original === 'string'),
-    cgroups: (data.cgroups ?? []).filter((c): c is CgroupEntry => typeof c?.path === 'string' && typeof c.parent === 'string'),
+    startedAt: String(data.startedAt ?? '?').slice(0, 64),
+    command: String(data.command ?? '?').slice(0, 512),
+    entries,
+    cgroups: groups,
   };
+}
+
+/**
+ * Reads a journal file only if it is ours: a regular file (O_NOFOLLOW: not a symlink), owned by us,
+ * not writable by others, of a sane size.
+ */
+function readOwnFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    const me = typeof process.getuid === 'function' ? process.getuid() : -1;
+    if (!stat.isFile()) throw new Error('not a regular file');
+    if (me >= 0 && stat.uid !== me) throw new Error(`owned by uid ${stat.uid}, not by us (uid ${me})`);
+    if ((stat.mode & 0o022) !== 0) throw new Error(`writable by others (mode ${(stat.mode & 0o777).toString(8)})`);
+    if (stat.size > MAX_JOURNAL_BYTES) throw new Error(`${stat.size} bytes, more than any rsslab journal`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why a journal read back from disk must not be replayed, or null when every entry is one rsslab writes. */
+function journalProblem(data: JournalData, options: TrustOptions): string | null {
+  for (const entry of data.entries) {
+    const problem = knobEntryProblem(entry, options);
+    if (problem !== null) return problem;
+  }
+  for (const cg of data.cgroups) {
+    const problem = cgroupEntryProblem(cg, options);
+    if (problem !== null) return problem;
+  }
+  return null;
 }
 
 export interface RestoreJournalResult {
   restored: RestoreReport[];
   /** journals left alone: their owner still runs (it restores them itself) */
   skipped: Array<{ journal: string; pid: number; reason: string }>;
+  /**
+   * journals (or a whole state dir) not trusted: not ours, or asking for a write or removal rsslab
+   * never makes. Nothing of them was written or removed; the files are left for a human to look at.
+   */
+  refused: Array<{ journal: string; reason: string }>;
 }
 
 /**
@@ -206,9 +265,16 @@ export interface RestoreJournalResult {
  * Journals of live processes are skipped — undoing a running experiment's knobs under it would be
  * worse than waiting for it. The caller should hold the system lock (see lock.ts).
  */
-export function restoreJournal(options: { stateDir?: string } = {}): RestoreJournalResult {
+export function restoreJournal(options: { stateDir?: string; root?: string } = {}): RestoreJournalResult {
   const dir = options.stateDir ?? defaultStateDir();
-  const result: RestoreJournalResult = { restored: [], skipped: [] };
+  const trust: TrustOptions = options.root !== undefined ? { root: options.root } : {};
+  const result: RestoreJournalResult = { restored: [], skipped: [], refused: [] };
+  if (!existsSync(dir)) return result;
+  const dirProblem = unsafeDirReason(dir);
+  if (dirProblem !== null) {
+    result.refused.push({ journal: dir, reason: `not reading journals from this directory: ${dirProblem}` });
+    return result;
+  }
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -231,7 +297,7 @@ export function restoreJournal(options: { stateDir?: string } = {}): RestoreJour
     const file = join(dir, name);
     let data: JournalData;
     try {
-      data = parseJournal(readFileSync(file, 'utf8'), file);
+      data = parseJournal(readOwnFile(file), file);
     } catch (error) {
       result.skipped.push({ journal: file, pid: -1, reason: `unreadable: ${(error as Error).message}` });
       continue;
@@ -242,6 +308,11 @@ export function restoreJournal(options: { stateDir?: string } = {}): RestoreJour
     }
     if (isAlive(data)) {
       result.skipped.push({ journal: file, pid: data.pid, reason: `its owner, pid ${data.pid} (${data.command}), is still running` });
+      continue;
+    }
+    const problem = journalProblem(data, trust);
+    if (problem !== null) {
+      result.refused.push({ journal: file, reason: `${problem}; nothing of it was restored — look at the file and delete it if it is not rsslab's` });
       continue;
     }
     const report = restoreData(data, file);

@@ -1,127 +1,188 @@
 // One lock for machine-wide knobs. Two rsslab runs (or two test workers) changing khugepaged at the
 // same time would journal each other's values as "original" and restore the wrong ones, so whoever
-// changes knobs holds this lock. A lock file created with O_CREAT|O_EXCL holds its owner; an owner
-// that died (SIGKILL, reboot of a container) leaves a stale lock, which is taken over.
-import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
+// changes knobs holds this lock. The kernel decides who holds it: flock(2) on knobs.lock (through the
+// addon, native/lock.cc), dropped by the kernel the moment its holder dies, however it dies. The file
+// is never unlinked (unlinking a flock'd file lets a second process lock a new file of the same name)
+// and its content is information only: who holds it (pid, start time, command) and where that
+// holder keeps its journals, so whoever takes the lock after a holder that died without releasing
+// restores that holder's journals first.
+import { fstatSync, ftruncateSync, lstatSync, readSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { constants as osConstants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defaultLockPath } from './paths.js';
+import { native, type NativeFileLock } from '../native.js';
+import { resolveLockPath, unsafeDirReason } from './paths.js';
 import { commandOf, currentIdentity, isAlive, type ProcessIdentity } from './process-identity.js';
 import { describeRestore, restoreJournal, type RestoreReport } from './journal.js';
 
 export interface LockOwner extends ProcessIdentity {
   startedAt: string;
   command: string;
-  /** where the owner keeps its journals, so whoever takes over a stale lock can restore them */
+  /** where the owner keeps its journals, so whoever takes over after its death can restore them */
   stateDir?: string;
 }
 
 export interface LockOptions {
-  /** lock file; default: knobs.lock in the machine-wide state dir (see paths.ts) */
+  /** lock file; default: RSSLAB_LOCK_PATH, else knobs.lock in the machine-wide state dir (see paths.ts) */
   path?: string;
   /** how long to wait for another holder; default 0 (fail at once) */
   waitMs?: number;
   pollMs?: number;
-  /** told when a stale lock is taken over */
+  /** told when a dead holder's journals are restored or refused */
   log?: (line: string) => void;
   /** our journal directory, recorded in the lock file */
   stateDir?: string;
+  /** file system root for restoring a dead holder's journals (a fixture tree in tests) */
+  root?: string;
 }
 
 export interface SystemLock {
   readonly path: string;
   readonly owner: LockOwner;
-  /** lines like "took over a stale lock of pid 123 (...)" */
+  /** lines like "took the lock of pid 123 (...), which died holding it" */
   readonly notes: string[];
-  /** dead owners whose lock was taken over */
+  /** holders that died without releasing: the lock was free, their journals were not restored yet */
   readonly staleOwners: LockOwner[];
   /**
-   * their journals, restored on take-over: whoever takes a dead run's lock puts its knobs back before
-   * doing anything (a test reading knobs under the lock, a new run snapshotting "originals")
+   * their journals, restored on taking the lock: whoever takes a dead run's lock puts its knobs back
+   * before doing anything (a test reading knobs under the lock, a new run snapshotting "originals")
    */
   readonly recovered: RestoreReport[];
   /** idempotent */
   release(): void;
 }
 
+/** What a holder leaves in the file when it releases: pid 0, so no reader mistakes it for a live holder. */
+interface ReleasedMark {
+  pid: 0;
+  released: true;
+  lastOwner: LockOwner;
+}
+
 /** This process's holdings, so nested users (runner + experiment) share one lock instead of deadlocking. */
-const held = new Map<string, { owner: LockOwner; count: number }>();
+const held = new Map<string, { owner: LockOwner; file: NativeFileLock; count: number }>();
 
-function readOwner(path: string): LockOwner | null {
+const MAX_LOCK_FILE_BYTES = 64 * 1024;
+
+function readAll(fd: number): string {
+  const buffer = Buffer.alloc(MAX_LOCK_FILE_BYTES);
+  let total = 0;
+  for (;;) {
+    const n = readSync(fd, buffer, total, buffer.length - total, total);
+    if (n === 0 || total + n >= buffer.length) return buffer.subarray(0, total + n).toString('utf8');
+    total += n;
+  }
+}
+
+/** The owner a lock file names; null when it is empty, released, or not an owner record. */
+function parseOwner(text: string): LockOwner | null {
+  let parsed: Partial<LockOwner> & { released?: unknown };
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockOwner>;
-    if (typeof parsed.pid !== 'number') return null;
-    return {
-      pid: parsed.pid,
-      procStartTime: typeof parsed.procStartTime === 'number' ? parsed.procStartTime : null,
-      startedAt: typeof parsed.startedAt === 'string' ? parsed.startedAt : '?',
-      command: typeof parsed.command === 'string' ? parsed.command : '?',
-      ...(typeof parsed.stateDir === 'string' ? { stateDir: parsed.stateDir } : {}),
-    };
+    parsed = JSON.parse(text) as Partial<LockOwner> & { released?: unknown };
   } catch {
-    return null; // missing, or half-written by an owner that is creating it right now
+    return null; // empty: a holder killed between open and write, or never written
   }
+  if (parsed === null || typeof parsed !== 'object' || parsed.released === true) return null;
+  if (typeof parsed.pid !== 'number' || !Number.isSafeInteger(parsed.pid) || parsed.pid <= 0) return null;
+  return {
+    pid: parsed.pid,
+    procStartTime: typeof parsed.procStartTime === 'number' ? parsed.procStartTime : null,
+    startedAt: typeof parsed.startedAt === 'string' ? parsed.startedAt.slice(0, 64) : '?',
+    command: typeof parsed.command === 'string' ? parsed.command.slice(0, 512) : '?',
+    ...(typeof parsed.stateDir === 'string' ? { stateDir: parsed.stateDir } : {}),
+  };
 }
 
-function tryCreate(path: string, owner: LockOwner): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new Error(`cannot create lock ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  try {
-    writeSync(fd, JSON.stringify(owner) + '\n');
-  } finally {
-    closeSync(fd);
-  }
-  return true;
-}
-
-const UNREADABLE_STALE_MS = 10_000;
-
-function unreadableFor(path: string): number {
-  try {
-    return Date.now() - statSync(path).mtimeMs;
-  } catch {
-    return 0;
-  }
-}
-
-function sameOwner(a: LockOwner | null, b: LockOwner): boolean {
-  return a !== null && a.pid === b.pid && a.procStartTime === b.procStartTime && a.startedAt === b.startedAt;
-}
-
-/**
- * Removes a lock judged stale. Renaming first makes the take-over atomic: if another process took
- * it over and created a fresh lock in between, we notice (content differs) and put it back.
- */
-function removeStale(path: string, stale: LockOwner): boolean {
-  const aside = `${path}.stale-${process.pid}`;
-  try {
-    renameSync(path, aside);
-  } catch {
-    return false;
-  }
-  if (!sameOwner(readOwner(aside), stale)) {
-    try {
-      linkSync(aside, path);
-    } catch {
-      // someone created yet another lock; theirs wins and the one we moved is lost to a race we cannot see
-    }
-    unlinkSync(aside);
-    return false;
-  }
-  unlinkSync(aside);
-  return true;
+function writeContent(fd: number, value: LockOwner | ReleasedMark): void {
+  const bytes = Buffer.from(JSON.stringify(value) + '\n');
+  ftruncateSync(fd, 0);
+  writeSync(fd, bytes, 0, bytes.length, 0);
 }
 
 function describe(owner: LockOwner): string {
   return `pid ${owner.pid} (${owner.command}, since ${owner.startedAt})`;
 }
 
+function uid(): number {
+  return typeof process.getuid === 'function' ? process.getuid() : -1;
+}
+
+/**
+ * Opens the lock file and checks it is ours: a regular file owned by us that nobody else may write
+ * (its directory passed the state-dir checks; O_NOFOLLOW refused a symlink at the name itself).
+ */
+function openLockFile(path: string): NativeFileLock {
+  const dirReason = unsafeDirReason(dirname(path));
+  if (dirReason !== null) throw new Error(`refusing rsslab's lock ${path}: its directory ${dirReason}`);
+  let file: NativeFileLock;
+  try {
+    file = new (native().FileLock)(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ELOOP' ? 'it is a symbolic link (remove it)' : (error as Error).message;
+    throw new Error(`cannot open rsslab's lock ${path}: ${why}`, { cause: error });
+  }
+  const stat = fstatSync(file.fd);
+  const me = uid();
+  if (!stat.isFile() || (me >= 0 && stat.uid !== me) || (stat.mode & 0o022) !== 0) {
+    file.close();
+    throw new Error(
+      `refusing rsslab's lock ${path}: it is ${!stat.isFile() ? 'not a regular file' : stat.uid !== me ? `owned by uid ${stat.uid}, not by us (uid ${me})` : `writable by others (mode ${(stat.mode & 0o777).toString(8)})`}; remove it`,
+    );
+  }
+  return file;
+}
+
+/** Whether `file` is still the file at `path` (an rsslab before flock renamed and unlinked its pid file). */
+function isCurrent(file: NativeFileLock, path: string): boolean {
+  try {
+    const a = fstatSync(file.fd);
+    const b = lstatSync(path);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
+  }
+}
+
+type Attempt = { got: true; file: NativeFileLock; previous: LockOwner | null } | { got: false; holder: LockOwner | null };
+
+function attempt(path: string, me: LockOwner): Attempt {
+  const file = openLockFile(path);
+  const errno = file.tryLock();
+  if (errno === osConstants.errno.EWOULDBLOCK || errno === osConstants.errno.EAGAIN) {
+    const holder = parseOwner(readAll(file.fd));
+    file.close();
+    return { got: false, holder };
+  }
+  if (errno !== 0) {
+    file.close();
+    throw Object.assign(new Error(`cannot lock ${path}: flock failed with errno ${errno}`), { errno });
+  }
+  if (!isCurrent(file, path)) {
+    file.close();
+    return { got: false, holder: null };
+  }
+  const previous = parseOwner(readAll(file.fd));
+  // flock is ours, yet the file names a live process that is not us and never released: an rsslab
+  // from before flock (a pid-file lock, which takes no flock) holds it. Respect it.
+  if (previous !== null && previous.pid !== process.pid && isAlive(previous)) {
+    file.close();
+    return { got: false, holder: previous };
+  }
+  // Name ourselves, then check the file is still the one at `path`: an rsslab from before flock that
+  // read the released mark a moment ago may have moved this file aside and made its own. It re-reads
+  // the file after moving it and puts it back when it names a live holder, so once our name is in
+  // and the file is still in place, it stays ours.
+  writeContent(file.fd, me);
+  if (!isCurrent(file, path)) {
+    file.close();
+    return { got: false, holder: null };
+  }
+  return { got: true, file, previous };
+}
+
 export async function acquireLock(options: LockOptions = {}): Promise<SystemLock> {
-  const path = options.path ?? defaultLockPath();
+  const path = options.path ?? resolveLockPath();
   const waitMs = options.waitMs ?? 0;
   const pollMs = options.pollMs ?? 100;
   if (!Number.isFinite(waitMs) || waitMs < 0) throw new RangeError(`waitMs must be a number >= 0, got ${waitMs}`);
@@ -138,54 +199,51 @@ export async function acquireLock(options: LockOptions = {}): Promise<SystemLock
     command: commandOf(process.pid) ?? process.argv.join(' '),
     ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}),
   };
-  const notes: string[] = [];
-  const staleOwners: LockOwner[] = [];
   const deadline = Date.now() + waitMs;
+  let got: Extract<Attempt, { got: true }>;
   for (;;) {
-    if (tryCreate(path, me)) break;
-    const holder = readOwner(path);
-    if (holder !== null && !isAlive(holder)) {
-      if (removeStale(path, holder)) {
-        const note = `took over a stale lock ${path} of ${describe(holder)}: that process is gone`;
-        notes.push(note);
-        staleOwners.push(holder);
-        options.log?.(note);
-      }
-      continue;
-    }
-    if (holder === null && unreadableFor(path) > UNREADABLE_STALE_MS) {
-      // an owner killed between creating the file and writing its identity leaves it empty forever
-      try {
-        unlinkSync(path);
-        const note = `removed an empty lock ${path} left by a process killed while creating it`;
-        notes.push(note);
-        options.log?.(note);
-      } catch {
-        // someone else removed it
-      }
-      continue;
+    const a = attempt(path, me);
+    if (a.got) {
+      got = a;
+      break;
     }
     if (Date.now() >= deadline) {
-      const who = holder === null ? 'another process (lock file unreadable)' : describe(holder);
+      const who = a.holder === null ? 'another process' : describe(a.holder);
       throw Object.assign(
         new Error(
           `rsslab's system lock ${path} is held by ${who}; waited ${waitMs} ms. ` +
-            `Wait for that run to finish, or stop it (kill ${holder?.pid ?? '<pid>'}) — its knobs are restored when it exits.`,
+            `Wait for that run to finish, or stop it (kill ${a.holder?.pid ?? '<pid>'}) — its knobs are restored when it exits.`,
         ),
-        { code: 'ERR_RSSLAB_LOCKED', holder },
+        { code: 'ERR_RSSLAB_LOCKED', holder: a.holder },
       );
     }
     await sleep(Math.min(pollMs, Math.max(1, deadline - Date.now())));
   }
+  held.set(path, { owner: me, file: got.file, count: 1 });
 
-  held.set(path, { owner: me, count: 1 });
+  const notes: string[] = [];
+  const staleOwners: LockOwner[] = [];
   const recovered: RestoreReport[] = [];
-  for (const dir of new Set(staleOwners.map((o) => o.stateDir).filter((d): d is string => d !== undefined))) {
-    for (const report of restoreJournal({ stateDir: dir }).restored) {
-      recovered.push(report);
-      const note = `found a journal left by a run that died: ${describeRestore(report)}`;
-      notes.push(note);
-      options.log?.(note);
+  const note = (line: string): void => {
+    notes.push(line);
+    options.log?.(line);
+  };
+  const dead = got.previous;
+  if (dead !== null && dead.pid !== process.pid) {
+    staleOwners.push(dead);
+    note(`took rsslab's lock ${path} after ${describe(dead)}, which died holding it`);
+    if (dead.stateDir !== undefined) {
+      const reason = unsafeDirReason(dead.stateDir);
+      if (reason !== null) {
+        note(`refusing to restore journals from ${dead.stateDir}, named by the lock file: ${reason}`);
+      } else {
+        const result = restoreJournal({ stateDir: dead.stateDir, ...(options.root !== undefined ? { root: options.root } : {}) });
+        for (const report of result.restored) {
+          recovered.push(report);
+          note(`found a journal left by a run that died: ${describeRestore(report)}`);
+        }
+        for (const refused of result.refused) note(`refused journal ${refused.journal}: ${refused.reason}`);
+      }
     }
   }
   return handle(path, me, notes, staleOwners, recovered);
@@ -208,20 +266,18 @@ function handle(path: string, owner: LockOwner, notes: string[], staleOwners: Lo
       entry.count -= 1;
       if (entry.count > 0) return;
       held.delete(path);
-      // only remove the file if it is still ours (a stale take-over by someone else would have replaced it)
-      if (sameOwner(readOwner(path), owner)) {
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
+      try {
+        writeContent(entry.file.fd, { pid: 0, released: true, lastOwner: owner });
+      } catch {
+        // the mark is information only: closing below releases the lock all the same
       }
+      entry.file.close();
     },
   };
 }
 
-/** True when this process holds the lock at `path` (default: the machine-wide one). */
-export function holdsLock(path: string = defaultLockPath()): boolean {
+/** True when this process holds the lock at `path` (default: RSSLAB_LOCK_PATH or the machine-wide one). */
+export function holdsLock(path: string = resolveLockPath()): boolean {
   return held.has(path);
 }
 

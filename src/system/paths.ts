@@ -5,7 +5,7 @@
 // another user would make root write attacker-chosen values or follow a link.
 import { lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const STATE_DIR_ENV = 'RSSLAB_STATE_DIR';
 export const CACHE_DIR_ENV = 'RSSLAB_CACHE_DIR';
@@ -70,8 +70,34 @@ export function resolveCacheDir(options: StateDirOptions = {}): string {
 }
 
 /**
- * Creates `dir` (mode 0700) if missing and checks it is a real directory (not a symlink), owned by
- * us, and not group- or world-writable. Returns the directory. Throws with what to do otherwise.
+ * Checks that an existing `dir` is a real directory (not a symlink), owned by us, and not group- or
+ * world-writable; returns the reason when it is not, null when it passes. Every directory rsslab
+ * reads state from goes through this: RSSLAB_STATE_DIR, the default, and the stateDir a lock file
+ * names (that file may have been written by a process that no longer exists, or by someone else).
+ */
+export function unsafeDirReason(dir: string, uid: number = currentUid(), envName: string = STATE_DIR_ENV): string | null {
+  if (!dir.startsWith('/')) return `${dir} is not an absolute path`;
+  let stat;
+  try {
+    stat = lstatSync(dir);
+  } catch (error) {
+    return `cannot stat ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+  if (stat.isSymbolicLink() || !stat.isDirectory()) {
+    return `${dir} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; remove it (or set ${envName} to a directory you own)`;
+  }
+  if (uid >= 0 && stat.uid !== uid) {
+    return `${dir}: owned by uid ${stat.uid}, not by us (uid ${uid}); someone else may have planted it — remove it or set ${envName}`;
+  }
+  if ((stat.mode & 0o022) !== 0) {
+    return `${dir}: mode ${(stat.mode & 0o777).toString(8)} lets others write into it; run chmod 700 ${dir} (or set ${envName})`;
+  }
+  return null;
+}
+
+/**
+ * Creates `dir` (mode 0700) if missing and checks it (unsafeDirReason). Returns the directory.
+ * Throws with what to do otherwise.
  */
 export function ensureSafeDir(dir: string, uid: number = currentUid(), what: SafeDirLabel = STATE_LABEL): string {
   const { noun, env: envName } = what;
@@ -80,25 +106,8 @@ export function ensureSafeDir(dir: string, uid: number = currentUid(), what: Saf
   } catch (error) {
     throw new Error(`cannot create ${noun} ${dir}: ${(error as Error).message}`, { cause: error });
   }
-  const stat = lstatSync(dir);
-  if (stat.isSymbolicLink() || !stat.isDirectory()) {
-    throw new Error(
-      `refusing ${noun} ${dir}: it is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}; ` +
-        `remove it (or set ${envName} to a directory you own)`,
-    );
-  }
-  if (uid >= 0 && stat.uid !== uid) {
-    throw new Error(
-      `refusing ${noun} ${dir}: owned by uid ${stat.uid}, not by us (uid ${uid}); ` +
-        `someone else may have planted it — remove it or set ${envName}`,
-    );
-  }
-  if ((stat.mode & 0o022) !== 0) {
-    throw new Error(
-      `refusing ${noun} ${dir}: mode ${(stat.mode & 0o777).toString(8)} lets others write into it; ` +
-        `run chmod 700 ${dir} (or set ${envName})`,
-    );
-  }
+  const reason = unsafeDirReason(dir, uid, envName);
+  if (reason !== null) throw new Error(`refusing ${noun} ${reason}`);
   return dir;
 }
 
@@ -114,4 +123,25 @@ export function stateDir(options: StateDirOptions = {}): string {
  */
 export function defaultLockPath(options: StateDirOptions = {}): string {
   return join(ensureSafeDir(defaultStateDir(options), options.uid ?? currentUid()), 'knobs.lock');
+}
+
+/**
+ * A private lock, for tests that already hold the machine-wide lock themselves and run rsslab
+ * commands under it (so no other process can take the lock between a kill and the next command).
+ * Its directory passes the same checks as a state directory.
+ */
+export const LOCK_PATH_ENV = 'RSSLAB_LOCK_PATH';
+
+/** RSSLAB_LOCK_PATH when set, else the machine-wide lock. */
+export function resolveLockPath(options: StateDirOptions = {}): string {
+  const env = options.env ?? process.env;
+  const override = env[LOCK_PATH_ENV];
+  if (override !== undefined && override !== '') {
+    if (!override.startsWith('/') || override.endsWith('/')) {
+      throw new TypeError(`${LOCK_PATH_ENV} must be an absolute file path, got "${override}"`);
+    }
+    ensureSafeDir(dirname(override), options.uid ?? currentUid());
+    return override;
+  }
+  return defaultLockPath(options);
 }

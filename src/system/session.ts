@@ -7,7 +7,7 @@ import { createCgroup, type CgroupSandbox } from './cgroup.js';
 import { Journal, describeRestore, restoreJournal, type RestoreReport } from './journal.js';
 import { knobPath, snapshotKnobs, validateChanges, type KnobName, type KnobSnapshot } from './knobs.js';
 import { acquireLock, type SystemLock } from './lock.js';
-import { stateDir as resolveAndEnsureStateDir } from './paths.js';
+import { ensureSafeDir, stateDir as resolveAndEnsureStateDir } from './paths.js';
 import { explainWriteError, readControl, writeControl } from './sysfs.js';
 
 export interface SystemSessionOptions {
@@ -59,7 +59,7 @@ export class SystemSession {
 
   static async open(options: SystemSessionOptions = {}): Promise<SystemSession> {
     const root = options.root ?? '/';
-    const dir = options.stateDir ?? resolveAndEnsureStateDir();
+    const dir = options.stateDir !== undefined ? ensureSafeDir(options.stateDir) : resolveAndEnsureStateDir();
     const lines: string[] = [];
     const note = (line: string): void => {
       lines.push(line);
@@ -68,14 +68,14 @@ export class SystemSession {
     const lock =
       options.lock === false
         ? null
-        : await acquireLock({ ...(options.lockPath !== undefined ? { path: options.lockPath } : {}), waitMs: options.lockWaitMs ?? 0, log: note, stateDir: dir });
+        : await acquireLock({ ...(options.lockPath !== undefined ? { path: options.lockPath } : {}), waitMs: options.lockWaitMs ?? 0, log: note, stateDir: dir, root });
     try {
-      // The lock's take-over already restored a dead owner's journals wherever they were kept
-      // (and said so); then any other dead run's journal in our own directory.
-      const stale = { restored: [...(lock?.recovered ?? []), ...restoreJournal({ stateDir: dir }).restored] };
-      for (const report of stale.restored.slice(lock?.recovered.length ?? 0)) {
-        note(`found a journal left by a run that died: ${describeRestore(report)}`);
-      }
+      // Taking the lock already restored a dead holder's journals wherever it kept them (and said
+      // so); then any other dead run's journal in our own directory.
+      const here = restoreJournal({ stateDir: dir, root });
+      for (const report of here.restored) note(`found a journal left by a run that died: ${describeRestore(report)}`);
+      for (const refused of here.refused) note(`refused journal ${refused.journal}: ${refused.reason}`);
+      const stale = { restored: [...(lock?.recovered ?? []), ...here.restored] };
       const session = new SystemSession(root, new Journal(dir), lock, stale.restored, options.log);
       session.log.push(...lines);
       return session;

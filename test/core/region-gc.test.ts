@@ -16,7 +16,9 @@ describe('Region garbage collection', () => {
     // 1600 MiB were touched in total; a leak of even a tenth would show
     expect(r.rssEnd - r.rssStart).toBeLessThan(160 * MiB);
     expect(r.mappingsEnd).toBe(0);
-    expect(r.peakMappings).toBeLessThanOrEqual(200);
+    // regions are mapped 20 at a time and collected before the next 20: never more than one batch alive
+    expect(r.peakMappings).toBeGreaterThan(0);
+    expect(r.peakMappings).toBeLessThanOrEqual(20);
     // a buffer that outlives its Region handle keeps the mapping alive and readable
     expect(r.keptReadable).toBe(true);
   });

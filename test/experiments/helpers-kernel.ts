@@ -12,6 +12,7 @@ import { cgroupSupport } from '../../src/system/cgroup.js';
 import { CGROUP_NAME_MARK } from '../../src/system/cgroup-remove.js';
 import type { Run, VariantRun } from '../../src/run/schema.js';
 import { expect, type TestContext } from 'vitest';
+import { HAS, missingFor } from './machine-needs.js';
 
 export const MiB = 1024 * 1024;
 export const isRoot = process.getuid?.() === 0;
@@ -83,13 +84,19 @@ export function unheld(v: VariantRun): string[] {
 }
 
 /**
- * The variant's run with every expectation held — or the test skipped with the runner's reason
- * (no root, no MADV_COLLAPSE, a missing allocator…), printed.
+ * The variant's run with every expectation held. A skip is allowed only when this machine really
+ * lacks what the variant needs (detected in machine-needs.ts, independently of the planner): then the
+ * test is skipped with the runner's reason, printed. On a machine that has everything the variant
+ * needs (root, THP, cgroup v1 memory, the Debian allocators: this machine and CI) a skip FAILS.
  */
 export function ranHeld(ctx: TestContext, run: Run, id: string): VariantRun {
   const reason = skippedReason(run, id);
   if (reason) {
-    console.warn(`${run.experiment.id}/${id} skipped: ${reason}`);
+    const missing = missingFor(run.experiment.id, id);
+    if (missing.length === 0) {
+      expect.fail(`${run.experiment.id}/${id} must run on this machine (it has everything the variant needs: ${JSON.stringify(HAS)}), but was skipped: ${reason}`);
+    }
+    console.warn(`${run.experiment.id}/${id} skipped (this machine lacks ${missing.join(', ')}): ${reason}`);
     ctx.skip();
   }
   const v = variantOf(run, id)!;

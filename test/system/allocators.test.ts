@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allocatorEnv, findAllocators, mergeGlibcTunables, parseLdconfig, type AllocatorInfo } from '../../src/system/allocators.js';
+import { allocatorEnv, findAllocators, findAllocatorsSync, mergeGlibcTunables, parseLdconfig, untrustedLibraryReason, type AllocatorInfo } from '../../src/system/allocators.js';
 import { FIXTURES, removeTree, skipReason, tempStateDir } from './helpers.js';
 
 const cleanups: string[] = [];
@@ -140,5 +140,37 @@ describe('allocators on this machine', () => {
     expect(() => mergeGlibcTunables(undefined, { 'glibc.malloc.arena_max': '2:glibc.rtld.x=1' })).toThrow(TypeError);
     expect(() => allocatorEnv('jemalloc', { mallocConf: { narenas: '1,junk:true' } }, { allocators: found })).toThrow(TypeError);
     expect(() => allocatorEnv('glibc', { mallocArenaMax: 0 }, { allocators: found })).toThrow(RangeError);
+  });
+});
+
+describe('what may be preloaded', () => {
+  it('an `ldconfig` earlier on PATH does not choose the library (only /sbin/ldconfig is asked)', async () => {
+    const bin = tempStateDir();
+    const evil = tempStateDir();
+    cleanups.push(bin, evil);
+    writeFileSync(join(evil, 'libjemalloc.so.2'), 'not a library\n');
+    writeFileSync(join(bin, 'ldconfig'), `#!/bin/sh\nprintf '1 libs found in cache\\n\\tlibjemalloc.so.2 (libc6,x86-64) => ${evil}/libjemalloc.so.2\\n'\n`, { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}:${saved ?? ''}`;
+    try {
+      const found = await findAllocators();
+      expect(found.find((a) => a.name === 'jemalloc')?.library ?? '').not.toContain(evil);
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
+  it('a library outside the system library directories, or in a directory others can write to, is not preloaded', () => {
+    const dir = tempStateDir();
+    cleanups.push(dir);
+    writeFileSync(join(dir, 'libjemalloc.so.2'), 'x');
+    expect(untrustedLibraryReason(join(dir, 'libjemalloc.so.2'))).toMatch(/is not in a system library directory/);
+    const found = findAllocatorsSync({ ldconfig: [{ soname: 'libjemalloc.so.2', flags: 'libc6,x86-64', path: join(dir, 'libjemalloc.so.2') }] });
+    const jemalloc = found.find((a) => a.name === 'jemalloc');
+    expect(jemalloc?.library ?? '').not.toContain(dir);
+    // the system's copy is found all the same (the cache's answer was only the first place to look)
+    expect(jemalloc?.found).toBe(existsSync('/usr/lib/x86_64-linux-gnu/libjemalloc.so.2'));
+    // this machine's own copy (Debian's libjemalloc2) passes: root's, in /usr/lib/<triplet>, writable by nobody else
+    if (jemalloc?.library) expect(untrustedLibraryReason(jemalloc.library)).toBeNull();
   });
 });

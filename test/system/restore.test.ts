@@ -192,7 +192,7 @@ describe('stale journals (fixture tree)', () => {
       join(state, `journal-${process.ppid}-1.json`),
       JSON.stringify({ journalVersion: 1, pid: process.ppid, procStartTime: 1, startedAt: 'x', command: 'old', entries: [{ path, original: '4096', applied: '65536' }], cgroups: [] }),
     );
-    const result = restoreJournal({ stateDir: state });
+    const result = restoreJournal({ stateDir: state, root });
     expect(result.restored.map((r) => r.ok)).toEqual([true]);
     expect(readKnob('khugepaged/pages_to_scan', root)).toBe('4096');
   });
