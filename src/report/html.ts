@@ -155,7 +155,7 @@ function runSection(run: Run, index: number, charts: ChartSpec[]): string {
   charts.push(main);
   const layers = run.variants.map((v, i) => layersChart(run, v, `${prefix}-layers-${i}`)).filter((c): c is NonNullable<typeof c> => c !== null);
   const pageMaps = run.variants.flatMap((v, i) => pageMapCharts(run, v, `${prefix}-pages-${i}`));
-  charts.push(...layers, ...pageMaps);
+  for (const c of [...layers, ...pageMaps]) charts.push(c);
   const params = Object.entries(x.params).map(([k, v]) => `${k}=${formatParam(k, v)}`).join(', ');
   return `<section class="run" id="${e(prefix)}">
 <h2>${e(x.title)} <span class="muted">${e(x.id)}${x.seed ? ` · ${e(x.seed)}` : ''} · ${e(x.profile)} profile · ${e(run.startedAt)}</span></h2>

@@ -8,6 +8,8 @@ import { resampleMax, sparkline } from './sparkline.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, machineLine, variantStatusText } from './summary.js';
 import { formatBytes, formatMs } from './units.js';
 import { repeatTable } from './repeat-table.js';
+import { terminalSafe } from '../run/sanitize.js';
+import { maxOf } from './max-of.js';
 
 export interface TerminalOptions {
   /** ANSI colour; default: off (callers pass stream.isTTY && CI !== 'true') */
@@ -44,7 +46,7 @@ function variantTable(run: Run, p: Paint): string {
     };
   });
   const head = ['variant', 'status', ...headline.map((h) => h.label), 'expectations'];
-  const colWidths = head.map((h, i) => 2 + Math.max(Math.min(h.length, HEADER_WIDTH), ...rows.map((r) => r.plain[i]!.length)));
+  const colWidths = head.map((h, i) => 2 + maxOf(rows, (r) => r.plain[i]!.length, Math.min(h.length, HEADER_WIDTH)));
   const table = new Table({
     head,
     colWidths,
@@ -60,7 +62,7 @@ function variantTable(run: Run, p: Paint): string {
 function spreadTable(run: Run): string[] {
   const t = repeatTable(run);
   if (!t) return [];
-  const colWidths = t.head.map((h, i) => 2 + Math.max(Math.min(h.length, HEADER_WIDTH), ...t.rows.map((r) => r[i]!.length)));
+  const colWidths = t.head.map((h, i) => 2 + maxOf(t.rows, (r) => r[i]!.length, Math.min(h.length, HEADER_WIDTH)));
   const table = new Table({ head: t.head, colWidths, wordWrap: true, style: { head: [], border: [], compact: true } });
   for (const r of t.rows) table.push(r);
   return [t.note, table.toString()];
@@ -70,14 +72,15 @@ function sparklines(run: Run, width: number): string[] {
   const withData = run.variants.filter((v) => v.samples.length > 0);
   if (withData.length === 0) return [];
   const all = withData.map((v) => ({ v, points: seriesPoints(v, 'rss') }));
-  const t1 = Math.max(...all.flatMap((a) => a.points.map((q) => q.tMs)), 1);
-  const max = Math.max(...all.flatMap((a) => a.points.map((q) => q.value)), 1);
+  // loops, not Math.max(...spread): a day of samples is more arguments than the call stack holds
+  const t1 = maxOf(all, (a) => maxOf(a.points, (q) => q.tMs, 1), 1);
+  const max = maxOf(all, (a) => maxOf(a.points, (q) => q.value, 1), 1);
   const short = (v: (typeof all)[number]['v']): string => variantRunName({ ...v, label: v.variant }, run.variants);
-  const nameWidth = Math.max(...all.map((a) => short(a.v).length));
+  const nameWidth = maxOf(all, (a) => short(a.v).length, 0);
   const lines = [`RSS over time (0–${formatMs(t1)}, scale 0–${formatBytes(max)}):`];
   for (const { v, points } of all) {
     const cells = resampleMax(points, width, 0, t1);
-    const peak = Math.max(...points.map((q) => q.value));
+    const peak = maxOf(points, (q) => q.value, -Infinity);
     const end = points[points.length - 1]?.value ?? 0;
     lines.push(`  ${short(v).padEnd(nameWidth)}  ${sparkline(cells, 0, max)}  peak ${formatBytes(peak)}, end ${formatBytes(end)}`);
   }
@@ -110,19 +113,21 @@ function problemLines(run: Run, p: Paint): string[] {
   return lines;
 }
 
-export function renderRunSummary(run: Run, opts: TerminalOptions = {}): string {
+export function renderRunSummary(given: Run, opts: TerminalOptions = {}): string {
+  // every string of the Run is data: controls in it are shown, never obeyed (src/run/sanitize.ts)
+  const run = terminalSafe(given);
   const p = painter(opts.color ?? false);
   const e = run.experiment;
   const out: string[] = [];
   out.push(p.bold(`${e.id} — ${e.title}`) + p.dim(` (${e.profile} profile, ${formatMs(run.durationMs)})`));
   out.push(p.dim(machineLine(run)));
   out.push(variantTable(run, p));
-  out.push(...spreadTable(run));
-  out.push(...sparklines(run, opts.sparkWidth ?? 40));
+  for (const line of spreadTable(run)) out.push(line);
+  for (const line of sparklines(run, opts.sparkWidth ?? 40)) out.push(line);
   const exp = expectationLines(run, p);
-  if (exp.length) out.push('Expectations failed or skipped:', ...exp);
+  if (exp.length) out.push('Expectations failed or skipped:', exp.join('\n'));
   const problems = problemLines(run, p);
-  if (problems.length) out.push('Skipped and failed:', ...problems);
+  if (problems.length) out.push('Skipped and failed:', problems.join('\n'));
   return out.join('\n');
 }
 
