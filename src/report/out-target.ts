@@ -52,7 +52,7 @@ export function prepareOutDir(dir: string): string {
     try {
       isDir = statSync(at).isDirectory();
     } catch (e) {
-      if (code(e) !== 'ENOENT') throw new OutputTargetError(`cannot use ${at} (${code(e)})`);
+      if (code(e) !== 'ENOENT' && code(e) !== 'ENOTDIR') throw new OutputTargetError(`cannot use ${at} (${code(e)})`);
       missing.push(at);
       const up = dirname(at);
       if (up === at) throw new OutputTargetError(`cannot use ${abs}: no existing folder above it`);

@@ -33,23 +33,27 @@ export function terminalText(s: string, opts: TerminalTextOptions = {}): string 
  * for a terminal. Keys are copied as own data properties, so a key "__proto__" stays a key.
  */
 export function terminalSafe<T>(data: T): T {
-  return walk(data, false) as T;
+  return walk(data, false, 0) as T;
 }
 
 /** Fields whose line breaks the layout keeps (a child's stderr tail is shown line by line). */
 const MULTILINE_KEYS = new Set(['stderrTail']);
 
-function walk(v: unknown, newlines: boolean): unknown {
+/** A Run is a few levels deep; anything deeper is a field no renderer reads, and it is dropped. */
+const MAX_DEPTH = 32;
+
+function walk(v: unknown, newlines: boolean, depth: number): unknown {
   if (typeof v === 'string') return terminalText(v, { newlines });
   if (v === null || typeof v !== 'object') return v;
+  if (depth > MAX_DEPTH) return null;
   if (Array.isArray(v)) {
     const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = walk(v[i], false);
+    for (let i = 0; i < v.length; i++) out[i] = walk(v[i], false, depth + 1);
     return out;
   }
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v)) {
-    Object.defineProperty(out, terminalText(k), { value: walk((v as Record<string, unknown>)[k], MULTILINE_KEYS.has(k)), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, terminalText(k), { value: walk((v as Record<string, unknown>)[k], MULTILINE_KEYS.has(k), depth + 1), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
