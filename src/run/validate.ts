@@ -113,7 +113,8 @@ function checkSettings(s: Obj, path: string): void {
 }
 
 function checkVariant(vr: Obj, path: string): void {
-  check(vr, path, { variant: 'string', label: 'string', description: 'string', repeat: 'number', status: 'string', failure: 'object?', startedAt: 'string', durationMs: 'number', settings: 'object', marks: 'array', samples: 'array', reports: 'array', pageMaps: 'array', sampler: 'object|null?', expectations: 'array', metrics: 'object' });
+  check(vr, path, { variant: 'string', label: 'string', description: 'string', repeat: 'number', status: 'string', failure: 'object?', startedAt: 'string', durationMs: 'number', settings: 'object', marks: 'array', samples: 'array', reports: 'array', pageMaps: 'array', sampler: 'object|null?', expectations: 'array', metrics: 'object', sampleLog: 'object?' });
+  if (vr.sampleLog !== undefined) check(vr.sampleLog as Obj, `${path}.sampleLog`, { file: 'string|null', samples: 'number', kept: 'number', error: 'string?' });
   oneOf(vr, path, 'status', ['ok', 'failed', 'skipped']);
   if (vr.failure !== undefined) check(vr.failure as Obj, `${path}.failure`, { reason: 'string', exitCode: 'number|null', signal: 'string|null', stderrTail: 'string', timedOut: 'boolean' });
   checkSettings(vr.settings as Obj, `${path}.settings`);
