@@ -5,12 +5,13 @@
 // character reaching the terminal is a failure. Runnable alone: node dist/src/soak/hostile-runs.js [scale] [seed]
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { Run } from '../run/schema.js';
 import type { SoakArea, SoakAreaResult } from './area.js';
 import { syntheticRun } from './synthetic-run.js';
+import { distPath } from './dist-path.js';
 
 /** What a case must end in: refused (exit 2 with a message matching) or drawn (exit 0, reports written). */
 export type Outcome = { refused: RegExp } | { drawn: true };
@@ -151,18 +152,8 @@ export function mutatedRun(seed: number): { text: string; what: string } {
 
 // ---- running one case in a child process --------------------------------------------------------
 
-function packageDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the rsslab package folder');
-    dir = up;
-  }
-  return dir;
-}
-
 export function cliPath(): string {
-  return join(packageDir(), 'dist', 'src', 'cli.js');
+  return distPath('cli.js');
 }
 
 export interface CaseResult {

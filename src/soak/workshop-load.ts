@@ -8,7 +8,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { distPath } from './dist-path.js';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { SoakArea } from './area.js';
@@ -91,7 +92,7 @@ export const workshopLoad: SoakArea = async (o) => {
   const deadlineMs = 180_000;
   const random = rng(o.seed);
   const work = mkdtempSync(join(tmpdir(), 'rsslab-soak-workshop-'));
-  const entry = join(dirname(fileURLToPath(import.meta.url)), 'workshop-load-server.js');
+  const entry = distPath('soak/workshop-load-server.js');
   const server = execa(process.execPath, [entry, work], { reject: false, stdin: 'ignore', stderr: 'pipe' });
   const failures: string[] = [];
   const figures: Record<string, number> = {};
