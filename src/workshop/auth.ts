@@ -9,7 +9,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
 
-export const COOKIE_NAME = 'rsslab_workshop';
+/** Cookies are not kept per port: two workshops on one host each need their own name. */
+export function cookieName(port: number): string {
+  return `rsslab_workshop_${port}`;
+}
 
 /** Constant-time comparison of a presented token with the session's. */
 export function sameToken(given: unknown, token: string): boolean {
@@ -20,24 +23,25 @@ export function sameToken(given: unknown, token: string): boolean {
 }
 
 /** The session cookie presented with the request, if any. */
-export function cookieToken(req: IncomingMessage): string | null {
+export function cookieToken(req: IncomingMessage, port: number): string | null {
+  const name = cookieName(port);
   const header = req.headers.cookie;
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === COOKIE_NAME) return part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return null;
 }
 
 /** Set-Cookie for the session: not readable by scripts, never sent by another site's requests. */
-export function sessionCookie(token: string): string {
-  return `${COOKIE_NAME}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+export function sessionCookie(token: string, port: number): string {
+  return `${cookieName(port)}=${token}; Path=/; HttpOnly; SameSite=Strict`;
 }
 
 /** The request carries the session's cookie. */
-export function hasSession(req: IncomingMessage, token: string): boolean {
-  return sameToken(cookieToken(req), token);
+export function hasSession(req: IncomingMessage, token: string, port: number): boolean {
+  return sameToken(cookieToken(req, port), token);
 }
 
 function bracket(address: string): string {

@@ -66,6 +66,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 
 export async function startWorkshopServer(o: WorkshopServerOptions): Promise<WorkshopServer> {
   let allowedHosts: Set<string> = new Set();
+  let boundPort = 0;
   let streams = 0;
   // the page is ~1 MB (ECharts inlined): encoded once, not per request
   let pageText: string | null = null;
@@ -98,11 +99,11 @@ export async function startWorkshopServer(o: WorkshopServerOptions): Promise<Wor
         if (url.searchParams.has('token')) {
           if (!sameToken(url.searchParams.get('token'), o.token)) return unauthorised();
           // the token becomes a cookie and leaves the address bar (and the history, and screenshots)
-          res.writeHead(303, { Location: '/', 'Set-Cookie': sessionCookie(o.token), 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+          res.writeHead(303, { Location: '/', 'Set-Cookie': sessionCookie(o.token, boundPort), 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
           res.end();
           return;
         }
-        if (!hasSession(req, o.token)) return unauthorised();
+        if (!hasSession(req, o.token, boundPort)) return unauthorised();
         res.writeHead(200, {
           'Content-Type': 'text/html; charset=utf-8',
           'Cache-Control': 'no-store',
@@ -114,7 +115,7 @@ export async function startWorkshopServer(o: WorkshopServerOptions): Promise<Wor
         return;
       case '/events':
         if (method !== 'GET') return reply(res, 405, { error: `${method} is not allowed on /events: use GET` }, { Allow: 'GET' });
-        if (!hasSession(req, o.token) && !sameToken(url.searchParams.get('token'), o.token)) return reply(res, 403, { error: 'missing or wrong session token: reload the page the workshop printed' });
+        if (!hasSession(req, o.token, boundPort) && !sameToken(url.searchParams.get('token'), o.token)) return reply(res, 403, { error: 'missing or wrong session token: reload the page the workshop printed' });
         if (streams >= MAX_EVENT_STREAMS) return reply(res, 503, { error: `already ${MAX_EVENT_STREAMS} pages open on this workshop: close one` }, { 'Retry-After': '5' });
         streams++;
         res.once('close', () => streams--);
@@ -161,6 +162,7 @@ export async function startWorkshopServer(o: WorkshopServerOptions): Promise<Wor
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   allowedHosts = hostsFor(o.host, addr.address, addr.port);
+  boundPort = addr.port;
   const url = `http://${shownHost}:${addr.port}/`;
   return {
     server,

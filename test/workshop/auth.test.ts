@@ -62,7 +62,7 @@ describe('workshop server - session and Host', () => {
     expect(r.body).not.toContain(TOKEN);
     expect(r.body).toMatch(/open the URL rsslab workshop printed/);
     expect((await http(s, 'GET', '/?token=' + 'b'.repeat(48))).status).toBe(401);
-    expect((await http(s, 'GET', '/', { headers: { Cookie: `rsslab_workshop=${'b'.repeat(48)}` } })).status).toBe(401);
+    expect((await http(s, 'GET', '/', { headers: { Cookie: `rsslab_workshop_${s.port}=${'b'.repeat(48)}` } })).status).toBe(401);
   });
 
   it('workshop auth - the printed URL trades its token for an HttpOnly SameSite=Strict cookie and a redirect to the bare page', async () => {
@@ -71,6 +71,8 @@ describe('workshop server - session and Host', () => {
     expect(r.status).toBe(303);
     expect(r.headers.location).toBe('/');
     const set = String(r.headers['set-cookie']);
+    // named per port: cookies are not kept per port, and two workshops on one host must not log each other out
+    expect(set).toMatch(new RegExp(`^rsslab_workshop_${s.port}=${TOKEN};`));
     expect(set).toMatch(/HttpOnly/);
     expect(set).toMatch(/SameSite=Strict/);
     cookie = set.split(';')[0]!;
