@@ -4,6 +4,7 @@
 //   1  an expectation failed, or a variant's child failed; `validate`: a replay disagrees with its real program
 //   2  bad usage: unknown experiment/variant/flag, malformed value, unreadable input
 //   3  the machine could not be restored completely (run `rsslab restore` as root)
+import { terminalText } from './run/sanitize.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXPERIMENT_IDS } from '../experiments/index.js';
 import { UsageError } from './lab/runner.js';
@@ -207,7 +208,8 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (e instanceof UsageError || e instanceof RunFormatError || e instanceof RangeError || e instanceof TypeError) {
-      process.stderr.write(`rsslab: ${e.message}\n`);
+      // a message may quote a Run's strings: shown, never obeyed
+      process.stderr.write(`rsslab: ${terminalText(e.message, { newlines: true })}\n`);
       return EXIT.usage;
     }
     if ((e as { code?: unknown }).code === 'ERR_RSSLAB_LOCKED') {

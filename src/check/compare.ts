@@ -182,7 +182,7 @@ export function compareRuns(baseline: Run[], candidate: Run[], opts: CompareOpti
         `${id}: the baseline ran the ${[...bp].join('+')} profile, the candidate the ${[...cp].join('+')} profile — sizes and idle times differ, so the figures cannot be compared; run both with the same profile (--quick or not)`,
       );
     }
-    result.notes.push(...differences(id, bRuns[0]!, cRuns[0]!));
+    for (const note of differences(id, bRuns[0]!, cRuns[0]!)) result.notes.push(note);
     const bGroups = groupRepeats(bRuns);
     const cGroups = groupRepeats(cRuns);
     for (const bg of bGroups) {
@@ -192,7 +192,7 @@ export function compareRuns(baseline: Run[], candidate: Run[], opts: CompareOpti
         continue;
       }
       const { rows, issue } = compareVariant(bg, cg, cfg, alpha);
-      result.rows.push(...rows);
+      for (const row of rows) result.rows.push(row);
       if (issue) result.issues.push(issue);
     }
     for (const cg of cGroups) if (!bGroups.some((g) => g.variant === cg.variant)) result.notes.push(`${id}/${cg.variant}: only in the candidate — not compared`);

@@ -24,7 +24,8 @@ function compare(left: number, op: Expectation['op'], right: number): boolean {
  */
 export function judge(run: Judged, expectations: Expectation[], unmet: Record<string, string> = {}): ExpectationResult[] {
   return expectations.map((e): ExpectationResult => {
-    const missing = (e.requires ?? []).find((r) => r in unmet);
+    // own keys only: a Run's requires: ["toString"] must not find Object.prototype's
+    const missing = (e.requires ?? []).find((r) => Object.hasOwn(unmet, r));
     if (missing) return { ...e, status: 'skipped', leftValue: null, rightValue: null, reason: unmet[missing] };
     try {
       const leftValue = evaluateMetric(run, e.left);
@@ -44,7 +45,8 @@ export function judge(run: Judged, expectations: Expectation[], unmet: Record<st
 
 /** Re-judge a stored variant run with its own stored expectations (skips stay skipped). */
 export function rejudge(v: VariantRun): ExpectationResult[] {
-  const unmet: Record<string, string> = {};
+  // keys are strings from the Run file ("__proto__" included): a map without a prototype
+  const unmet: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const e of v.expectations) if (e.status === 'skipped' && e.requires) for (const r of e.requires) unmet[r] = e.reason ?? 'skipped when run';
   return judge(v, v.expectations, unmet);
 }

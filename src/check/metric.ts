@@ -13,6 +13,7 @@
 //   start:<phase>  end:<phase>  max:<phase>  min:<phase>  mean:<phase>  delta:<phase> (end − start)
 //   first  last  max  min
 // A phase starts at its mark (the parent samples there) and ends at the next mark or the last sample.
+import { own } from '../run/own.js';
 import type { Mark, Report, Sample, VariantRun } from '../run/schema.js';
 
 type Picked = Pick<VariantRun, 'samples' | 'marks' | 'reports' | 'metrics'>;
@@ -32,23 +33,23 @@ const CGROUP_FIELDS = { usage: 'usageBytes', anon: 'anonBytes', anonThp: 'anonTh
 
 /** A reader of one series from a sample, or null when the name is a child-reported value. */
 export function sampleAccessor(series: string): ((s: Sample) => number | null) | null {
-  const total = TOTALS[series];
+  const total = own(TOTALS, series);
   if (total) return (s) => total(s) ?? null;
   if (series.startsWith('region.')) {
     const dot = series.lastIndexOf('.');
     const name = series.slice('region.'.length, dot);
-    const field = REGION_FIELDS[series.slice(dot + 1) as keyof typeof REGION_FIELDS];
+    const field = own<string>(REGION_FIELDS, series.slice(dot + 1)) as (typeof REGION_FIELDS)[keyof typeof REGION_FIELDS] | undefined;
     if (!field || !name) return null;
-    return (s) => s.regions[name]?.[field] ?? null;
+    return (s) => own(s.regions, name)?.[field] ?? null;
   }
   if (series.startsWith('cgroup.')) {
-    const field = CGROUP_FIELDS[series.slice('cgroup.'.length) as keyof typeof CGROUP_FIELDS];
+    const field = own<string>(CGROUP_FIELDS, series.slice('cgroup.'.length)) as (typeof CGROUP_FIELDS)[keyof typeof CGROUP_FIELDS] | undefined;
     if (!field) return null;
     return (s) => s.cgroup?.[field] ?? null;
   }
   if (series.startsWith('thp.')) {
     const counter = series.slice('thp.'.length);
-    return (s) => s.thp?.[counter] ?? null;
+    return (s) => own(s.thp, counter) ?? null;
   }
   return null;
 }
@@ -85,7 +86,7 @@ function seriesPoints(run: Picked, series: string): { points: Point[]; reported:
   }
   const points: Point[] = [];
   for (const r of run.reports as Report[]) {
-    const v = r.values[series];
+    const v = own(r.values, series);
     if (typeof v === 'number' && Number.isFinite(v)) points.push({ tMs: r.tMs, value: v });
   }
   return { points, reported: true };
@@ -94,7 +95,7 @@ function seriesPoints(run: Picked, series: string): { points: Point[]; reported:
 /** Evaluate a metric reference; null when the Run has no such data (e.g. a phase that never ran). */
 export function evaluateMetric(run: Picked, ref: string): number | null {
   if (ref.startsWith('metric.')) {
-    const v = run.metrics[ref.slice('metric.'.length)];
+    const v = own(run.metrics, ref.slice('metric.'.length));
     return typeof v === 'number' ? v : null;
   }
   const at = ref.indexOf('@');

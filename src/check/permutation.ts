@@ -45,7 +45,7 @@ export function permutationPGreater(baseline: number[], candidate: number[]): { 
   const total = pooled.reduce((a, b) => a + b, 0);
   const observed = mean(candidate) - mean(baseline);
   // relative tolerance so that float sums of equal splits count as "at least as large"
-  const eps = 1e-9 * Math.max(1, ...pooled.map(Math.abs));
+  const eps = 1e-9 * pooled.reduce((m, x) => Math.max(m, Math.abs(x)), 1);
   if (binomial(pooled.length, n) > EXACT_LIMIT) {
     return { p: permutationTest(candidate, baseline, 'greater', RANDOM_PERMUTATIONS, seeded(0x5eed)), exact: false };
   }

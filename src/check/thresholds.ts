@@ -5,6 +5,7 @@
 // direction a name cannot tell (times such as metric.regrowMs — is a faster regrowth worse? —
 // counts, THP counters, the machine-wide MemFree that other processes move) is shown, not judged,
 // until the user names a direction with --threshold NAME=…,higher|lower.
+import { own } from '../run/own.js';
 import { parseBytes, parseDurationMs } from '../quantities.js';
 import { unitOf, type Unit } from './metric-unit.js';
 
@@ -59,7 +60,8 @@ export function thresholdFor(metric: string, cfg: ThresholdConfig): Threshold {
   const unit: Unit = unitOf(metric);
   const abs = unit === 'bytes' ? cfg.absBytes : unit === 'ms' ? cfg.absMs : cfg.absCount;
   const base: Threshold = { rel: cfg.rel, abs, direction: defaultDirection(metric) };
-  const o = cfg.perMetric[metric] ?? cfg.perMetric[seriesOf(metric)] ?? {};
+  // metric names come from Run files: own keys only (a metric named "constructor" is just a name)
+  const o = own(cfg.perMetric, metric) ?? own(cfg.perMetric, seriesOf(metric)) ?? {};
   return { rel: o.rel ?? base.rel, abs: o.abs ?? base.abs, direction: o.direction !== undefined ? o.direction : base.direction };
 }
 

@@ -8,6 +8,7 @@ import { loadRuns, RunLoadError } from '../report/load.js';
 import type { Run } from '../run/schema.js';
 import { compareRuns, CompareInputError } from '../check/compare.js';
 import { renderCompareMarkdown, renderCompareTerminal } from '../report/compare.js';
+import { terminalText } from '../run/sanitize.js';
 import { DEFAULT_THRESHOLDS, parseAbs, parseRel, parseThresholdOverride, type ThresholdConfig } from '../check/thresholds.js';
 
 export interface CompareCliOptions {
@@ -68,7 +69,8 @@ export async function compareCli(baselinePath: string, candidatePath: string, o:
     return result.regressions > 0 ? 1 : 0;
   } catch (e) {
     if (e instanceof CompareInputError || e instanceof RangeError) {
-      err.write(`rsslab compare: ${e.message}\n`);
+      // messages quote file names and ids from the Runs: shown, never obeyed
+      err.write(`rsslab compare: ${terminalText(e.message)}\n`);
       return 2;
     }
     throw e;

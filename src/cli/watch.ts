@@ -52,6 +52,7 @@ export async function watchCommand(command: string[], o: WatchCliOptions): Promi
     expect,
     ...(markOnStdout ? { markOnStdout, stdoutTo: o.json ? process.stderr : process.stdout } : {}),
     ...(o.settle !== undefined ? { settleMs: o.settle } : {}),
+    sampleLogDir: dir,
   });
   progress.close();
   const file = join(dir, `watch-${run.startedAt.replace(/[:.]/g, '-')}.json`);

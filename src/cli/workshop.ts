@@ -70,9 +70,9 @@ export async function workshopCommand(experiments: string[], o: WorkshopCliOptio
       },
       command: ['rsslab', ...process.argv.slice(2)],
     });
-    say(`rsslab workshop: open ${ws.url} on the projector${o.step ? ' (step-through: the run waits at every phase)' : ''}`);
+    say(`rsslab workshop: open ${ws.openUrl} on the projector${o.step ? ' (step-through: the run waits at every phase)' : ''}`);
     if (o.host !== undefined && !isLoopbackHost(ws.host)) {
-      say(`warning: listening on ${ws.host}: anyone who can reach this machine on port ${ws.port} can open the page (only the page itself can press Next).`);
+      say(`warning: listening on ${ws.host}: the page and its Next button need the token in the URL above — anyone who has that URL can open the page and press Next; others who reach port ${ws.port} get 401, and the traffic is not encrypted.`);
     }
     const result = await ws.done;
     finished = true;

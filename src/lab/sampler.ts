@@ -1,8 +1,9 @@
 // The sampler: runs in the parent, reads the child from outside at a fixed interval, on a monotonic
 // clock, and records what it cost. Ticks are scheduled against absolute deadlines so a slow read
 // does not shift every later sample (jitter is measured against those deadlines).
+import { BoundedValues } from './bounded-stats.js';
 import { performance } from 'node:perf_hooks';
-import { quantileSorted, mean } from 'simple-statistics';
+import { quantileSorted } from 'simple-statistics';
 import type { SamplerStats } from '../run/schema.js';
 
 export const MIN_INTERVAL_MS = 2;
@@ -24,8 +25,9 @@ export interface SamplerOptions {
 
 export class Sampler {
   private timer: NodeJS.Timeout | null = null;
-  private readonly costs: number[] = [];
-  private readonly jitters: number[] = [];
+  // bounded: a day-long watch ticks millions of times (src/lab/bounded-stats.ts)
+  private readonly costs = new BoundedValues();
+  private readonly jitters = new BoundedValues();
   private nextDeadline = 0;
   private startedAt = 0;
   private stoppedAt = 0;
@@ -50,13 +52,13 @@ export class Sampler {
   private measure(): boolean {
     const t0 = performance.now();
     const alive = this.opts.tick(t0 - this.opts.originMs);
-    this.costs.push(performance.now() - t0);
+    this.costs.add(performance.now() - t0);
     return alive;
   }
 
   private loop = (): void => {
     const now = performance.now();
-    this.jitters.push(Math.max(0, now - this.nextDeadline));
+    this.jitters.add(Math.max(0, now - this.nextDeadline));
     if (!this.measure()) return;
     this.nextDeadline += this.opts.intervalMs;
     const after = performance.now();
@@ -73,14 +75,14 @@ export class Sampler {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.stoppedAt = performance.now();
-    const costs = [...this.costs].sort((a, b) => a - b);
-    const jitters = [...this.jitters].sort((a, b) => a - b);
+    const costs = this.costs.sorted();
+    const jitters = this.jitters.sorted();
     const elapsedS = Math.max(1e-9, (this.stoppedAt - this.startedAt) / 1000);
     return {
       intervalMs: this.opts.intervalMs,
-      count: this.costs.length,
-      achievedHz: this.costs.length / elapsedS,
-      costMeanMs: costs.length ? mean(costs) : 0,
+      count: this.costs.count,
+      achievedHz: this.costs.count / elapsedS,
+      costMeanMs: this.costs.mean,
       costP99Ms: costs.length ? quantileSorted(costs, 0.99) : 0,
       jitterP50Ms: jitters.length ? quantileSorted(jitters, 0.5) : 0,
       jitterP99Ms: jitters.length ? quantileSorted(jitters, 0.99) : 0,

@@ -19,6 +19,8 @@ import { parseExpectations } from '../check/expect.js';
 import type { Expectation, ExpectationResult, Mark } from '../run/schema.js';
 import { createInterface } from 'node:readline';
 import type { RunObserver } from './events.js';
+import { SampleLog } from './sample-log.js';
+import { WatchSamples } from './watch-samples.js';
 
 export interface WatchOptions {
   command?: string[];
@@ -46,6 +48,13 @@ export interface WatchOptions {
    * (it idles after its work); if it exits sooner the phase is missing and the Run says why.
    */
   settleMs?: number;
+  /**
+   * Stream every sample to `watch-<startedAt>.samples.ndjson` in this folder (beside the Run the CLI
+   * writes there); the Run itself then holds a bounded downsample. Without it, only the downsample.
+   */
+  sampleLogDir?: string;
+  /** buckets of the in-memory downsample (default WATCH_BUCKETS); tests make it small */
+  keepBuckets?: number;
 }
 
 const HEADLINE = [
@@ -101,7 +110,17 @@ export async function watch(o: WatchOptions): Promise<Run> {
 
   const startedAt = new Date();
   const originMs = performance.now();
-  const samples: Sample[] = [];
+  // bounded however long the watch runs: every sample to the log on disk, a downsample in memory
+  const logName = `watch-${startedAt.toISOString().replace(/[:.]/g, '-')}.samples.ndjson`;
+  let log: SampleLog | null = null;
+  if (o.sampleLogDir !== undefined) {
+    try {
+      log = new SampleLog(join(o.sampleLogDir, logName));
+    } catch (e) {
+      throw new UsageError(`cannot create the sample log ${join(o.sampleLogDir, logName)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): choose another --out`);
+    }
+  }
+  const kept = new WatchSamples(log, o.keepBuckets);
   let pid = o.pid ?? 0;
   // set from execa's promise callback; a box so control-flow narrowing does not pin it to null
   const ended: { exit: { exitCode: number | null; signal: string | null } | null } = { exit: null };
@@ -137,7 +156,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
         stop();
         return false;
       }
-      samples.push(s);
+      kept.add(s);
       emit({ type: 'sample', experimentId: 'watch', variant: 'watched', tMs, rssBytes: s.rssBytes });
       if (o.durationMs !== undefined && tMs >= o.durationMs) {
         stop();
@@ -164,7 +183,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
       stdoutMarks.push({ tMs, phase, label: line.trim() });
       // the boundary's own sample, full (regions, LazyFree), taken as soon as the line is read
       const s = probe.sample(tMs, [], true);
-      if (s) samples.push(s);
+      if (s) kept.addMark(s);
       emit({ type: 'phase', experimentId: 'watch', variant: 'watched', phase, label: line.trim(), tMs, rssBytes: s?.rssBytes ?? 0 });
     });
   }
@@ -188,6 +207,8 @@ export async function watch(o: WatchOptions): Promise<Run> {
   }
   const stats = sampler.stop();
   probe.close();
+  log?.close();
+  const samples = kept.samples();
   const durationMs = performance.now() - originMs;
   const watched: VariantRun = {
     variant: 'watched',
@@ -213,7 +234,8 @@ export async function watch(o: WatchOptions): Promise<Run> {
     watched.status = 'failed';
     watched.failure = { reason: e.signal ? `the command was killed by ${e.signal}` : `the command exited with code ${e.exitCode}`, exitCode: e.exitCode, signal: e.signal, stderrTail: '', timedOut: false };
   }
-  samples.sort((a, b) => a.tMs - b.tMs);
+  if (log) watched.sampleLog = { file: logName, samples: log.count, kept: samples.length, ...(log.error ? { error: log.error } : {}) };
+  else if (kept.count > samples.length) watched.sampleLog = { file: null, samples: kept.count, kept: samples.length };
   watched.marks = watchMarks(samples, stdoutMarks, durationMs, o.settleMs, watched.settings.skippedSettings);
   for (const h of HEADLINE) watched.metrics[h.metric] = evaluateMetric(watched, h.metric);
   if (o.expect?.length) watched.expectations = judge(watched, o.expect);

@@ -7,7 +7,10 @@ import { stat } from 'node:fs/promises';
 import { rejudge } from '../check/expectations.js';
 import { loadRuns, RunLoadError } from './load.js';
 import { renderTerminalSummary } from './terminal.js';
-import { parseFormats, REPORT_FORMATS, writeReports, type ReportFormat } from './write.js';
+import { parseFormats, REPORT_FORMATS, ReportRenderError, writeReports, type ReportFormat } from './write.js';
+import { OutputTargetError } from './out-target.js';
+import { terminalText } from '../run/sanitize.js';
+import { drawable } from './drawable.js';
 
 export interface ReportCommandOptions {
   /** output folder; default: the folder given, or the folder of the first file */
@@ -28,7 +31,9 @@ async function defaultOut(first: string): Promise<string> {
 
 export async function reportCommand(paths: string[], opts: ReportCommandOptions = {}): Promise<number> {
   const out = opts.stdout ?? process.stdout;
-  const err = opts.stderr ?? process.stderr;
+  const stderr = opts.stderr ?? process.stderr;
+  // messages quote file names and Run fields: shown, never obeyed by the terminal
+  const err = { write: (s: string): boolean => stderr.write(terminalText(s.replace(/\n$/, '')) + '\n') };
   let formats: ReportFormat[];
   try {
     formats = typeof opts.formats === 'string' ? parseFormats(opts.formats) : (opts.formats ?? [...REPORT_FORMATS]);
@@ -49,7 +54,7 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
   // re-check each stored expectation against the stored data with today's metric code (skips stay skipped)
   const runs = loaded.runs.map((l) => ({ ...l.run, variants: l.run.variants.map((v) => ({ ...v, expectations: rejudge(v) })) }));
   const color = out.isTTY === true && process.env.CI !== 'true';
-  out.write(renderTerminalSummary(runs, { color }));
+  out.write(renderTerminalSummary(runs.map(drawable), { color }));
   const outDir = opts.out ?? (await defaultOut(paths[0]!));
   try {
     const written = await writeReports(runs, outDir, { formats });
@@ -57,7 +62,12 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
     if (loaded.ignored.length) out.write(`(not Runs, left out: ${loaded.ignored.join(', ')})\n`);
     return 0;
   } catch (e) {
-    err.write(`rsslab report: cannot write reports to ${outDir}: ${(e as Error).message} — choose another folder with --out\n`);
+    if (e instanceof ReportRenderError) {
+      err.write(`rsslab report: ${e.message} — nothing was written; the Run holds data rsslab cannot draw (report it with the file if it came from rsslab itself)\n`);
+      return 2;
+    }
+    const why = e instanceof OutputTargetError ? e.message : (e as Error).message;
+    err.write(`rsslab report: cannot write reports to ${outDir}: ${why} — choose another folder with --out\n`);
     return 2;
   }
 }

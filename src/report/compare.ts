@@ -4,6 +4,7 @@
 import Table from 'cli-table3';
 import { formatValue } from './units.js';
 import { escapeMarkdown } from './markdown.js';
+import { terminalSafe } from '../run/sanitize.js';
 import type { CompareResult, MetricComparison, Verdict } from '../check/compare.js';
 import type { Stats } from '../check/stats.js';
 
@@ -60,14 +61,16 @@ export function verdictLine(result: CompareResult): string {
     : `no regression (${judged} figures judged, ${result.rows.filter((r) => r.verdict === 'noise').length} within noise)`;
 }
 
-export function renderCompareTerminal(result: CompareResult): string {
+export function renderCompareTerminal(given: CompareResult): string {
+  // names, metrics and notes come from the Run files: shown, never obeyed (src/run/sanitize.ts)
+  const result = terminalSafe(given);
   const table = new Table({ head: HEAD, style: { head: [], border: [], compact: true }, wordWrap: true });
   for (const r of result.rows) table.push(cells(r));
   const out = [table.toString()];
   const regressions = regressionLines(result);
-  if (regressions.length) out.push('Regressions:', ...regressions.map((l) => `  ✗ ${l}`));
+  if (regressions.length) out.push('Regressions:', regressions.map((l) => `  ✗ ${l}`).join('\n'));
   const other = result.issues.filter((i) => !i.regression);
-  if (other.length || result.notes.length) out.push('Notes:', ...other.map((i) => `  - ${i.experimentId}/${i.variant}: ${i.message}`), ...result.notes.map((n) => `  - ${n}`));
+  if (other.length || result.notes.length) out.push('Notes:', [...other.map((i) => `  - ${i.experimentId}/${i.variant}: ${i.message}`), ...result.notes.map((n) => `  - ${n}`)].join('\n'));
   const noTest = result.rows.find((r) => r.test === 'none' && (r.verdict === 'regression' || r.verdict === 'improved'));
   if (noTest) out.push(`(${noTest.reason})`);
   out.push(verdictLine(result));
@@ -79,7 +82,7 @@ export function renderCompareMarkdown(result: CompareResult): string {
   const lines: string[] = ['## rsslab compare', ''];
   lines.push(result.regressions ? `**❌ ${md(verdictLine(result))}**` : `✅ ${md(verdictLine(result))}`, '');
   const regressions = regressionLines(result);
-  if (regressions.length) lines.push(...regressions.map((l) => `- ✗ ${md(l)}`), '');
+  if (regressions.length) lines.push(regressions.map((l) => `- ✗ ${md(l)}`).join('\n'), '');
   lines.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i < 2 || i === HEAD.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`);
   for (const r of result.rows) {
     const c = cells(r).map(md);
@@ -88,7 +91,7 @@ export function renderCompareMarkdown(result: CompareResult): string {
   }
   lines.push('');
   const other = result.issues.filter((i) => !i.regression);
-  if (other.length || result.notes.length) lines.push('Notes:', '', ...other.map((i) => `- ${md(`${i.experimentId}/${i.variant}: ${i.message}`)}`), ...result.notes.map((n) => `- ${md(n)}`), '');
+  if (other.length || result.notes.length) lines.push('Notes:', '', [...other.map((i) => `- ${md(`${i.experimentId}/${i.variant}: ${i.message}`)}`), ...result.notes.map((n) => `- ${md(n)}`)].join('\n'), '');
   lines.push(
     `*A regression: the median moved the worse way by more than both thresholds and, with repeats, a one-sided exact permutation test gave p ≤ ${result.alpha}. Bigger is worse for memory figures; figures whose direction the name does not tell are shown, not judged.*`,
     '',

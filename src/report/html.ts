@@ -2,6 +2,7 @@
 // readable on a projector, and explains itself in a screenshot: the chart, the story beside it,
 // the machine and each variant's settings under it. Everything from the Run is data: it reaches
 // the page escaped (text) or inside a JSON block whose "<" are escaped (charts).
+import { terminalText } from '../run/sanitize.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Run, VariantRun } from '../run/schema.js';
@@ -17,7 +18,8 @@ import { formatBytes, formatMs, formatParam } from './units.js';
 
 /** Escape text for HTML content and quoted attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  // controls from a Run are shown as text (\x1B), like in the terminal: the file may be cat'ed too
+  return terminalText(text, { newlines: true }).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** JSON safe inside <script>: no "</script>", no "<!--", no line separators that end a JS string. */
@@ -170,7 +172,7 @@ function runSection(run: Run, index: number, charts: ChartSpec[]): string {
   charts.push(main);
   const layers = run.variants.map((v, i) => layersChart(run, v, `${prefix}-layers-${i}`)).filter((c): c is NonNullable<typeof c> => c !== null);
   const pageMaps = run.variants.flatMap((v, i) => pageMapCharts(run, v, `${prefix}-pages-${i}`));
-  charts.push(...layers, ...pageMaps);
+  for (const c of [...layers, ...pageMaps]) charts.push(c);
   const params = Object.entries(x.params).map(([k, v]) => `${k}=${formatParam(k, v)}`).join(', ');
   return `<section class="run" id="${e(prefix)}">
 <h2>${e(x.title)} <span class="muted">${e(x.id)}${x.seed ? ` · ${e(x.seed)}` : ''} · ${e(x.profile)} profile · ${e(run.startedAt)}</span></h2>

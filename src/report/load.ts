@@ -54,7 +54,7 @@ async function jsonFilesUnder(dir: string, depth = 0): Promise<string[]> {
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (depth < 4 && !entry.name.startsWith('.') && entry.name !== 'node_modules') files.push(...(await jsonFilesUnder(full, depth + 1)));
+      if (depth < 4 && !entry.name.startsWith('.') && entry.name !== 'node_modules') for (const f of await jsonFilesUnder(full, depth + 1)) files.push(f);
     } else if (entry.isFile() && entry.name.endsWith('.json') && !entry.name.startsWith('.')) files.push(full);
   }
   return files;
@@ -93,7 +93,7 @@ export async function loadRuns(paths: string[]): Promise<LoadResult> {
       if (found.length === 0) {
         throw new RunLoadError(`${path}: no rsslab Run files in it (*.json with schema "${RUN_SCHEMA}") — run an experiment first (rsslab run <id>) or name the files`, path);
       }
-      result.runs.push(...found);
+      for (const f of found) result.runs.push(f);
     } else {
       result.runs.push({ path, run: parse(await readText(path), path) });
     }

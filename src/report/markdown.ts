@@ -9,11 +9,11 @@ import { repeatTable } from './repeat-table.js';
 import { experimentAgreement } from '../check/agreement.js';
 import { agreementCells, rankText, VERDICT_TEXT } from './agreement.js';
 import { isReal } from '../run/subject.js';
+import { terminalText } from '../run/sanitize.js';
 
 /** Text for a table cell or a list line: no pipes, no line breaks, no HTML, no Markdown emphasis. */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/\r?\n/g, ' ')
+  return terminalText(text.replace(/\r?\n/g, ' '))
     .replace(/[\\`*_{}[\]<>|#~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;');
 }
@@ -40,7 +40,7 @@ export function agreementMarkdown(run: Run): string[] {
 export function renderRunMarkdown(run: Run): string {
   const x = run.experiment;
   const lines: string[] = [];
-  lines.push(`### ${md(x.title)} (\`${x.id.replace(/`/g, '')}\`)`, '');
+  lines.push(`### ${md(x.title)} (\`${terminalText(x.id).replace(/`/g, '')}\`)`, '');
   lines.push(`${md(x.summary)}`, '');
   lines.push(`*${md(machineLine(run))} · ${md(x.profile)} profile · ${md(formatMs(run.durationMs))}*`, '');
   const head = ['variant', 'status', ...x.headline.map((h) => md(h.label)), 'expectations'];
@@ -50,21 +50,22 @@ export function renderRunMarkdown(run: Run): string {
     ...x.headline.map((h) => md(formatHeadline(v, h.metric))),
     md(formatCounts(countExpectations(v.expectations))),
   ]);
-  lines.push(...table(head, rows), '');
+  for (const line of table(head, rows)) lines.push(line);
+  lines.push('');
   if (run.variants.some(isReal)) lines.push(...agreementMarkdown(run));
   const spread = repeatTable(run);
-  if (spread) lines.push(md(spread.note), '', ...table(spread.head.map(md), spread.rows.map((r) => r.map(md))), '');
+  if (spread) lines.push(md(spread.note), '', table(spread.head.map(md), spread.rows.map((r) => r.map(md))).join('\n'), '');
 
   const notHeld = run.variants.flatMap((v) =>
     v.expectations
       .filter((e) => e.status !== 'held')
       .map((e) => {
-        const what = e.status === 'failed' ? `— \`${describeComparison(e).replace(/`/g, '')}\`` : `— skipped${e.reason ? `: ${md(e.reason)}` : ''}`;
+        const what = e.status === 'failed' ? `— \`${terminalText(describeComparison(e)).replace(/`/g, '')}\`` : `— skipped${e.reason ? `: ${md(e.reason)}` : ''}`;
         return `- ${statusMark(e.status)} **${md(variantRunName(v, run.variants))}**: ${md(e.text)} ${what}`;
       }),
   );
   const held = run.variants.reduce((n, v) => n + countExpectations(v.expectations).held, 0);
-  if (notHeld.length) lines.push(`Expectations: ${held} held; not held:`, '', ...notHeld, '');
+  if (notHeld.length) lines.push(`Expectations: ${held} held; not held:`, '', notHeld.join('\n'), '');
   else if (held) lines.push(`Expectations: all ${held} held.`, '');
 
   const problems: string[] = [];
@@ -73,7 +74,7 @@ export function renderRunMarkdown(run: Run): string {
     if (v.status !== 'ok') problems.push(`- **${md(variantRunName(v, run.variants))}** ${v.status}: ${md(v.failure?.reason ?? 'no reason recorded')}`);
     for (const k of v.settings.skippedSettings) problems.push(`- **${md(variantRunName(v, run.variants))}** ran without ${md(k.what)}: ${md(k.reason)}`);
   }
-  if (problems.length) lines.push('Skipped and failed:', '', ...problems, '');
+  if (problems.length) lines.push('Skipped and failed:', '', problems.join('\n'), '');
   return lines.join('\n');
 }
 

@@ -1,7 +1,7 @@
 // A region's page maps over time, shrunk to a grid a chart can draw: at most `maxColumns` cells per
 // snapshot, each cell standing for a run of neighbouring pages. A 256 MiB region is 65536 pages;
 // 512 cells of 128 pages each still show khugepaged refilling it 2 MiB (one cell = 512 KiB) at a time.
-import { decodePages } from '../run/pagemap-codec.js';
+import { rlePages, shrinkRle } from './pagemap-cells.js';
 import type { PageMap } from '../run/schema.js';
 
 /** Page states by display priority when a cell's pages tie: huge > resident > lazily freed > swapped > absent. */
@@ -73,8 +73,9 @@ export function pageGrids(pageMaps: PageMap[], maxColumns = 512, maxSnapshots = 
   const grids: PageGrid[] = [];
   for (const [region, maps] of byRegion) {
     const ordered = thin([...maps].sort((a, b) => a.tMs - b.tMs), maxSnapshots);
-    const decoded = ordered.map((pm) => ({ pm, pages: decodePages(pm.pages) }));
-    const pages = Math.max(...decoded.map((d) => d.pages.length));
+    // sized and shrunk from the run-length form: a map is never expanded page by page here
+    let pages = 0;
+    for (const pm of ordered) pages = Math.max(pages, rlePages(pm.pages));
     if (pages === 0) continue;
     const perCell = Math.ceil(pages / Math.min(maxColumns, pages));
     const cells = Math.ceil(pages / perCell);
@@ -84,7 +85,7 @@ export function pageGrids(pageMaps: PageMap[], maxColumns = 512, maxSnapshots = 
       pages,
       pagesPerCell: perCell,
       source: [...new Set(ordered.map((pm) => pm.source))].join(', '),
-      snapshots: decoded.map(({ pm, pages: p }) => ({ tMs: pm.tMs, phase: pm.phase, cells: shrinkPages(p, perCell, cells) })),
+      snapshots: ordered.map((pm) => ({ tMs: pm.tMs, phase: pm.phase, cells: shrinkRle(pm.pages, perCell, cells) })),
     });
   }
   return grids;

@@ -5,6 +5,7 @@
 import { sampleAccessor } from '../check/metric.js';
 import type { Mark, Sample, VariantRun } from '../run/schema.js';
 import { unitOf, type Unit } from './units.js';
+import { own } from '../run/own.js';
 
 export interface SeriesPoint {
   tMs: number;
@@ -49,12 +50,12 @@ export function normaliseSeriesName(name: string): string {
 }
 
 export function seriesLabel(name: string): string {
-  const total = TOTAL_LABELS[name];
+  const total = own(TOTAL_LABELS, name);
   if (total) return total;
   const region = /^region\.(.+)\.(\w+)$/.exec(name);
-  if (region) return `${region[1]} ${REGION_LABELS[region[2]!] ?? region[2]}`;
+  if (region) return `${region[1]} ${own(REGION_LABELS, region[2]!) ?? region[2]}`;
   const cg = /^cgroup\.(\w+)$/.exec(name);
-  if (cg) return CGROUP_LABELS[cg[1]!] ?? name;
+  if (cg) return own(CGROUP_LABELS, cg[1]!) ?? name;
   return name;
 }
 
@@ -70,7 +71,7 @@ export function seriesPoints(run: Pick<VariantRun, 'samples' | 'reports'>, name:
     return points;
   }
   for (const r of run.reports) {
-    const v = r.values[name];
+    const v = own(r.values, name);
     if (typeof v === 'number' && Number.isFinite(v)) points.push({ tMs: r.tMs, value: v });
   }
   return points;

@@ -11,6 +11,8 @@ import { repeatTable } from './repeat-table.js';
 import { experimentAgreement } from '../check/agreement.js';
 import { renderAgreementTerminal } from './agreement.js';
 import { isReal } from '../run/subject.js';
+import { terminalSafe } from '../run/sanitize.js';
+import { maxOf } from './max-of.js';
 
 export interface TerminalOptions {
   /** ANSI colour; default: off (callers pass stream.isTTY && CI !== 'true') */
@@ -47,7 +49,7 @@ function variantTable(run: Run, p: Paint): string {
     };
   });
   const head = ['variant', 'status', ...headline.map((h) => h.label), 'expectations'];
-  const colWidths = head.map((h, i) => 2 + Math.max(Math.min(h.length, HEADER_WIDTH), ...rows.map((r) => r.plain[i]!.length)));
+  const colWidths = head.map((h, i) => 2 + maxOf(rows, (r) => r.plain[i]!.length, Math.min(h.length, HEADER_WIDTH)));
   const table = new Table({
     head,
     colWidths,
@@ -63,7 +65,7 @@ function variantTable(run: Run, p: Paint): string {
 function spreadTable(run: Run): string[] {
   const t = repeatTable(run);
   if (!t) return [];
-  const colWidths = t.head.map((h, i) => 2 + Math.max(Math.min(h.length, HEADER_WIDTH), ...t.rows.map((r) => r[i]!.length)));
+  const colWidths = t.head.map((h, i) => 2 + maxOf(t.rows, (r) => r[i]!.length, Math.min(h.length, HEADER_WIDTH)));
   const table = new Table({ head: t.head, colWidths, wordWrap: true, style: { head: [], border: [], compact: true } });
   for (const r of t.rows) table.push(r);
   return [t.note, table.toString()];
@@ -73,14 +75,15 @@ function sparklines(run: Run, width: number): string[] {
   const withData = run.variants.filter((v) => v.samples.length > 0);
   if (withData.length === 0) return [];
   const all = withData.map((v) => ({ v, points: seriesPoints(v, 'rss') }));
-  const t1 = Math.max(...all.flatMap((a) => a.points.map((q) => q.tMs)), 1);
-  const max = Math.max(...all.flatMap((a) => a.points.map((q) => q.value)), 1);
+  // loops, not Math.max(...spread): a day of samples is more arguments than the call stack holds
+  const t1 = maxOf(all, (a) => maxOf(a.points, (q) => q.tMs, 1), 1);
+  const max = maxOf(all, (a) => maxOf(a.points, (q) => q.value, 1), 1);
   const short = (v: (typeof all)[number]['v']): string => variantRunName({ ...v, label: v.variant }, run.variants);
-  const nameWidth = Math.max(...all.map((a) => short(a.v).length));
+  const nameWidth = maxOf(all, (a) => short(a.v).length, 0);
   const lines = [`RSS over time (0–${formatMs(t1)}, scale 0–${formatBytes(max)}):`];
   for (const { v, points } of all) {
     const cells = resampleMax(points, width, 0, t1);
-    const peak = Math.max(...points.map((q) => q.value));
+    const peak = maxOf(points, (q) => q.value, -Infinity);
     const end = points[points.length - 1]?.value ?? 0;
     lines.push(`  ${short(v).padEnd(nameWidth)}  ${sparkline(cells, 0, max)}  peak ${formatBytes(peak)}, end ${formatBytes(end)}`);
   }
@@ -113,21 +116,23 @@ function problemLines(run: Run, p: Paint): string[] {
   return lines;
 }
 
-export function renderRunSummary(run: Run, opts: TerminalOptions = {}): string {
+export function renderRunSummary(given: Run, opts: TerminalOptions = {}): string {
+  // every string of the Run is data: controls in it are shown, never obeyed (src/run/sanitize.ts)
+  const run = terminalSafe(given);
   const p = painter(opts.color ?? false);
   const e = run.experiment;
   const out: string[] = [];
   out.push(p.bold(`${e.id} — ${e.title}`) + p.dim(` (${e.profile} profile, ${formatMs(run.durationMs)})`));
   out.push(p.dim(machineLine(run)));
   out.push(variantTable(run, p));
-  out.push(...spreadTable(run));
+  for (const line of spreadTable(run)) out.push(line);
   // a Run made with --real: replay and real side by side (the table `rsslab validate` prints)
   if (run.variants.some(isReal)) out.push(renderAgreementTerminal(experimentAgreement(run)).trimEnd());
-  out.push(...sparklines(run, opts.sparkWidth ?? 40));
+  for (const line of sparklines(run, opts.sparkWidth ?? 40)) out.push(line);
   const exp = expectationLines(run, p);
-  if (exp.length) out.push('Expectations failed or skipped:', ...exp);
+  if (exp.length) out.push('Expectations failed or skipped:', exp.join('\n'));
   const problems = problemLines(run, p);
-  if (problems.length) out.push('Skipped and failed:', ...problems);
+  if (problems.length) out.push('Skipped and failed:', problems.join('\n'));
   return out.join('\n');
 }
 

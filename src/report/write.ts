@@ -1,13 +1,14 @@
 // Writing reports: each file goes to a temporary name in the same folder, then is renamed over the
 // target, so a reader (a browser reloading, a CI step uploading) never sees half a file and an
 // interrupted write leaves the previous report intact.
-import { mkdir } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Run } from '../run/schema.js';
 import { writeFileAtomic as writeFileAtomicSync } from '../run/io.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import { checkTargetFile, prepareOutDir } from './out-target.js';
+import { drawable } from './drawable.js';
 
 export const REPORT_FORMATS = ['html', 'md', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -40,8 +41,20 @@ export function pathInside(dir: string, name: string): string {
 /** Write `content` to dir/name atomically (src/run/io.ts: temp file in the same folder, then rename). */
 export async function writeFileAtomic(dir: string, name: string, content: string): Promise<string> {
   const target = pathInside(dir, name);
+  checkTargetFile(target);
   writeFileAtomicSync(target, content);
   return target;
+}
+
+/** A renderer failed on these Runs (not the folder): says which format and why. */
+export class ReportRenderError extends Error {
+  constructor(
+    readonly format: ReportFormat,
+    readonly reason: unknown,
+  ) {
+    super(`cannot draw the ${format} report: ${reason instanceof Error ? reason.message : String(reason)}`);
+    this.name = 'ReportRenderError';
+  }
 }
 
 export interface WriteOptions {
@@ -51,9 +64,19 @@ export interface WriteOptions {
 /** Render and write the chosen formats (all by default) into outDir; returns the paths written. */
 export async function writeReports(runs: Run[], outDir: string, opts: WriteOptions = {}): Promise<string[]> {
   const formats = opts.formats ?? [...REPORT_FORMATS];
-  await mkdir(outDir, { recursive: true });
-  const render: Record<ReportFormat, (r: Run[]) => string> = { html: renderHtml, md: renderMarkdown, csv: renderCsv };
+  // charts of a long Run are drawn from its bounded downsample; the CSV keeps every sample it holds
+  const render: Record<ReportFormat, (r: Run[]) => string> = { html: (r) => renderHtml(r.map(drawable)), md: renderMarkdown, csv: renderCsv };
+  // everything is rendered before anything is written: a Run that cannot be drawn is its own error
+  const rendered: Array<[ReportFormat, string]> = [];
+  for (const f of formats) {
+    try {
+      rendered.push([f, render[f](runs)]);
+    } catch (e) {
+      throw new ReportRenderError(f, e);
+    }
+  }
+  prepareOutDir(outDir);
   const written: string[] = [];
-  for (const f of formats) written.push(await writeFileAtomic(outDir, REPORT_FILES[f], render[f](runs)));
+  for (const [f, text] of rendered) written.push(await writeFileAtomic(outDir, REPORT_FILES[f], text));
   return written;
 }

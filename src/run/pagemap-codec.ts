@@ -1,6 +1,8 @@
 // Page maps are stored run-length encoded: "<count><char>" groups, a bare char meaning one page.
 // A 256 MiB region is 65536 pages but only a handful of runs (512 'H' per huge page, or
 // "511.1r" after the seed-004 partial MADV_DONTNEED), so a Run stays small enough to keep dozens.
+import { pageMapBudget, rlePageCount } from './pagemap-limits.js';
+
 export function encodePages(raw: string): string {
   let out = '';
   let i = 0;
@@ -15,7 +17,10 @@ export function encodePages(raw: string): string {
   return out;
 }
 
-export function decodePages(rle: string): string {
+/** Expand a map; refuses (RangeError) one that claims more than `maxPages` pages before expanding it. */
+export function decodePages(rle: string, maxPages = pageMapBudget().perMap): string {
+  const counted = rlePageCount(rle, maxPages);
+  if (!counted.ok) throw new RangeError(`page map "${rle.slice(0, 40)}…": ${counted.reason}`);
   const parts: string[] = [];
   let count = 0;
   for (let i = 0; i < rle.length; i++) {

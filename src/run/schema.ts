@@ -198,6 +198,12 @@ export interface VariantRun {
   expectations: ExpectationResult[];
   /** headline figures for tables and comparisons, computed from samples and marks */
   metrics: Record<string, number | null>;
+  /**
+   * Present when `samples` is a bounded downsample (a long watch): every bucket's first sample and
+   * the samples holding its extremes (src/run/downsample.ts), plus every phase mark's sample.
+   * `file` is the NDJSON log of every sample, one per line, beside the Run file (null: not kept).
+   */
+  sampleLog?: { file: string | null; samples: number; kept: number; error?: string };
 }
 
 export interface PhaseStory {

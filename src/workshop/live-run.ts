@@ -109,7 +109,9 @@ export class LiveRun {
       const c = layersChart(run, v, `${prefix}-layers-${i}`);
       if (c) out.push(c);
     });
-    this.variants.forEach((v, i) => out.push(...this.pageMaps(run, v, thinned[i]!, `${prefix}-pages-${i}`)));
+    this.variants.forEach((v, i) => {
+      for (const c of this.pageMaps(run, v, thinned[i]!, `${prefix}-pages-${i}`)) out.push(c);
+    });
     return out;
   }
 

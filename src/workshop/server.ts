@@ -1,13 +1,19 @@
 // The workshop's HTTP server (Node's own http): its page, its event stream, its "next" button, and
-// nothing else. Loopback by default. Two guards keep other pages in the same browser from driving a
-// session: POST /next needs the session's token (only our own page has it) as JSON, which a foreign
-// page cannot send without a CORS preflight we never answer; and on loopback the Host header must
-// name loopback, which defeats DNS rebinding (a foreign name resolved to 127.0.0.1).
+// nothing else. Loopback by default. Nothing is served without the session (src/workshop/auth.ts):
+// the printed URL's ?token= once, then an HttpOnly SameSite=Strict cookie. POST /next also needs the
+// token in a JSON body, which a foreign page cannot send without a CORS preflight we never answer;
+// every request's Host header must name this server, which defeats DNS rebinding on any --host.
+// Event streams are capped: each is a socket and a write per update on the event loop the sampler
+// shares, so a crowd of clients cannot slow the measurement.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { allowedHosts as hostsFor, hasSession, hostAllowed, sameToken, sessionCookie } from './auth.js';
 
 const MAX_BODY_BYTES = 4096;
+/** Open event streams at most: a classroom of projectors and laptops; the next one gets 503. */
+export const MAX_EVENT_STREAMS = 64;
+/** Sockets at most (streams, page loads, keep-alive); past this the kernel's accept is answered by a close. */
+export const MAX_CONNECTIONS = 256;
 
 export interface WorkshopServerOptions {
   host: string;
@@ -24,6 +30,8 @@ export interface WorkshopServerOptions {
 export interface WorkshopServer {
   server: Server;
   url: string;
+  /** the URL to open: carries the session token once (the page then holds it as a cookie) */
+  openUrl: string;
   host: string;
   port: number;
   close(): Promise<void>;
@@ -31,13 +39,6 @@ export interface WorkshopServer {
 
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-function sameToken(given: unknown, token: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
@@ -64,7 +65,20 @@ function readBody(req: IncomingMessage): Promise<string | null> {
 }
 
 export async function startWorkshopServer(o: WorkshopServerOptions): Promise<WorkshopServer> {
-  let allowedHosts: Set<string> | null = null;
+  let allowedHosts: Set<string> = new Set();
+  let boundPort = 0;
+  let streams = 0;
+  // the page is ~1 MB (ECharts inlined): encoded once, not per request
+  let pageText: string | null = null;
+  let pageBytes: Buffer = Buffer.alloc(0);
+  const pageBody = (): Buffer => {
+    const text = o.page();
+    if (text !== pageText) {
+      pageText = text;
+      pageBytes = Buffer.from(text, 'utf8');
+    }
+    return pageBytes;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let url: URL;
@@ -73,13 +87,23 @@ export async function startWorkshopServer(o: WorkshopServerOptions): Promise<Wor
     } catch {
       return reply(res, 400, { error: 'malformed request target' });
     }
-    if (allowedHosts && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
-      return reply(res, 403, { error: `this page is served to ${[...allowedHosts][0]} only (Host header "${req.headers.host ?? ''}")` });
+    if (!hostAllowed(allowedHosts, req.headers.host)) {
+      return reply(res, 403, { error: `this server answers to its own address only, not to Host "${req.headers.host ?? ''}": open the URL rsslab workshop printed` });
     }
+    const unauthorised = (): void =>
+      reply(res, 401, { error: 'no workshop session: open the URL rsslab workshop printed (it carries the session token)' }, { 'WWW-Authenticate': 'Cookie' });
     const method = req.method ?? '';
     switch (url.pathname) {
       case '/':
         if (method !== 'GET' && method !== 'HEAD') return reply(res, 405, { error: `${method} is not allowed on /: use GET` }, { Allow: 'GET, HEAD' });
+        if (url.searchParams.has('token')) {
+          if (!sameToken(url.searchParams.get('token'), o.token)) return unauthorised();
+          // the token becomes a cookie and leaves the address bar (and the history, and screenshots)
+          res.writeHead(303, { Location: '/', 'Set-Cookie': sessionCookie(o.token, boundPort), 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+          res.end();
+          return;
+        }
+        if (!hasSession(req, o.token, boundPort)) return unauthorised();
         res.writeHead(200, {
           'Content-Type': 'text/html; charset=utf-8',
           'Cache-Control': 'no-store',
@@ -87,11 +111,14 @@ export async function startWorkshopServer(o: WorkshopServerOptions): Promise<Wor
           'X-Content-Type-Options': 'nosniff',
           'Referrer-Policy': 'no-referrer',
         });
-        res.end(method === 'HEAD' ? undefined : o.page());
+        res.end(method === 'HEAD' ? undefined : pageBody());
         return;
       case '/events':
         if (method !== 'GET') return reply(res, 405, { error: `${method} is not allowed on /events: use GET` }, { Allow: 'GET' });
-        if (!sameToken(url.searchParams.get('token'), o.token)) return reply(res, 403, { error: 'missing or wrong session token: reload the page the workshop printed' });
+        if (!hasSession(req, o.token, boundPort) && !sameToken(url.searchParams.get('token'), o.token)) return reply(res, 403, { error: 'missing or wrong session token: reload the page the workshop printed' });
+        if (streams >= MAX_EVENT_STREAMS) return reply(res, 503, { error: `already ${MAX_EVENT_STREAMS} pages open on this workshop: close one` }, { 'Retry-After': '5' });
+        streams++;
+        res.once('close', () => streams--);
         o.events(res);
         return;
       case '/next': {
@@ -121,6 +148,10 @@ export async function startWorkshopServer(o: WorkshopServerOptions): Promise<Wor
       else res.destroy();
     });
   });
+  server.maxConnections = MAX_CONNECTIONS;
+  // a client that sends its request slowly (or never) does not hold a socket for long
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: o.host, port: o.port }, () => {
@@ -130,12 +161,13 @@ export async function startWorkshopServer(o: WorkshopServerOptions): Promise<Wor
   });
   const addr = server.address() as AddressInfo;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  if (isLoopbackHost(o.host) || isLoopbackHost(addr.address)) {
-    allowedHosts = new Set([`${shownHost}:${addr.port}`, `127.0.0.1:${addr.port}`, `localhost:${addr.port}`, `[::1]:${addr.port}`]);
-  }
+  allowedHosts = hostsFor(o.host, addr.address, addr.port);
+  boundPort = addr.port;
+  const url = `http://${shownHost}:${addr.port}/`;
   return {
     server,
-    url: `http://${shownHost}:${addr.port}/`,
+    url,
+    openUrl: `${url}?token=${o.token}`,
     host: addr.address,
     port: addr.port,
     close: () =>

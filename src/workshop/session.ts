@@ -48,6 +48,8 @@ export interface WorkshopResult {
 
 export interface Workshop {
   url: string;
+  /** the URL to open (carries the session token once; the page then holds a cookie) */
+  openUrl: string;
   host: string;
   port: number;
   token: string;
@@ -133,6 +135,7 @@ export async function startWorkshop(o: WorkshopOptions): Promise<Workshop> {
   let closed = false;
   return {
     url: server.url,
+    openUrl: server.openUrl,
     host: server.host,
     port: server.port,
     token,

@@ -28,7 +28,9 @@ describe('Run validation', () => {
     expect(() => parseRun(JSON.stringify({ ...minimal, schemaVersion: 9 }), 'v9.json')).toThrow(/reads version 1 and 2 \(writes 2\), the file is version 9/);
   });
   it('parseRun - names the first bad field', () => {
-    const bad = { ...minimal, variants: [{ variant: 'v', label: 'l', repeat: 0, status: 'ok', settings: {}, marks: [], samples: [{ tMs: 0, rssBytes: 'big', regions: {} }], reports: [], pageMaps: [], expectations: [], metrics: {} }] };
+    // every field the renderers read is present but one (a variant without description or settings would crash the HTML)
+    const settings = { thp: {}, knobs: [], env: {}, nodeArgs: [], thpDisable: false, allocator: null, cgroup: null, skippedSettings: [] };
+    const bad = { ...minimal, variants: [{ variant: 'v', label: 'l', description: '', repeat: 0, status: 'ok', startedAt: '', durationMs: 1, settings, marks: [], samples: [{ tMs: 0, rssBytes: 'big', regions: {} }], reports: [], pageMaps: [], expectations: [], metrics: {} }] };
     try {
       parseRun(JSON.stringify(bad), 'b.json');
       expect.unreachable();

@@ -84,8 +84,11 @@ describe.skipIf(CHILD_MISSING !== null)('workshop server', () => {
     expect(refused).toBe('ECONNREFUSED');
   });
 
-  it('server - the page is served with its token and no way to load anything else', async () => {
-    const r = await http(ws, 'GET', '/');
+  it('server - the page is served (to the session only) with its token and no way to load anything else', async () => {
+    expect((await http(ws, 'GET', '/')).status).toBe(401);
+    const login = await http(ws, 'GET', `/?token=${ws.token}`);
+    expect(login.status).toBe(303);
+    const r = await http(ws, 'GET', '/', { headers: { Cookie: String(login.headers['set-cookie']).split(';')[0]! } });
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/^text\/html/);
     expect(r.headers['content-security-policy']).toContain("default-src 'none'");
@@ -125,7 +128,9 @@ describe.skipIf(CHILD_MISSING !== null)('workshop server', () => {
   it('server - a page from a foreign Host name is refused (DNS rebinding)', async () => {
     const r = await http(ws, 'GET', '/', { headers: { Host: `attacker.example:${ws.port}` } });
     expect(r.status).toBe(403);
-    expect((await http(ws, 'GET', '/', { headers: { Host: `localhost:${ws.port}` } })).status).toBe(200);
+    expect((await http(ws, 'GET', '/', { headers: { Host: `localhost:${ws.port}` } })).status).toBe(401);
+    expect((await http(ws, 'GET', `/?token=${ws.token}`, { headers: { Host: `attacker.example:${ws.port}` } })).status).toBe(403);
+    expect((await http(ws, 'GET', `/?token=${ws.token}`, { headers: { Host: `localhost:${ws.port}` } })).status).toBe(303);
   });
 
   it('server - POST /next with the token moves the run to the next boundary; 409 when it is not waiting', async () => {
