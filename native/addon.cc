@@ -9,6 +9,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rsslab::InitAllocator(env, exports);
   rsslab::InitWorkload(env, exports);
   rsslab::InitWorker(env, exports);
+  rsslab::InitPageMap(env, exports);
   return exports;
 }
 

@@ -10,4 +10,5 @@ void InitHeap(Napi::Env env, Napi::Object exports);
 void InitAllocator(Napi::Env env, Napi::Object exports);
 void InitWorkload(Napi::Env env, Napi::Object exports);
 void InitWorker(Napi::Env env, Napi::Object exports);
+void InitPageMap(Napi::Env env, Napi::Object exports);
 }  // namespace rsslab

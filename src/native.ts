@@ -174,6 +174,14 @@ export interface NativeBinding {
   // native threads: run a block-set workload on `threads` fresh pthreads, joined before returning
   runOnThreads(set: NativeBlockSet, threads: number, countPerThread: number, minSize: number, maxSize: number, seed: number): NativeThreadsResult;
   NativeThread: new () => NativeThreadHandle;
+
+  /**
+   * Page-map classification (native/pagemap.cc): `pageCount` pagemap entries at the start of `pagemap`
+   * become one character per page in `out` ('.', 's', 'r', 'H', 'L'), with kpageflags read from
+   * `kpageflagsFd` (-1: none) in runs of adjacent PFNs. Returns 1 when kpageflags classified the pages,
+   * 0 when only the present/swapped bits were used.
+   */
+  classifyPageMap(pagemap: Uint8Array, pageCount: number, kpageflagsFd: number, out: Uint8Array): 0 | 1;
 }
 
 function packageRoot(): string {
