@@ -11,7 +11,8 @@
         "native/allocator.cc",
         "native/workload.cc",
         "native/worker.cc",
-        "native/pagemap.cc"
+        "native/pagemap.cc",
+        "native/advise_batch.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -38,7 +38,12 @@ export interface NativeRegion {
   /** a view over the mapping; detached on unmap() */
   readonly buffer: ArrayBuffer;
   touch(offset: number, length: number, value: number): void;
-  advise(offset: number, length: number, advice: Advice): void;
+  /** `advice`: its name, or its index in NativeBinding.adviceNames (the fast path) */
+  advise(offset: number, length: number, advice: Advice | number): void;
+  /** `length` bytes every `stride` bytes from `offset`, `count` calls; returns the calls made */
+  adviseStrided(offset: number, length: number, stride: number, count: number, advice: Advice | number): number;
+  /** [offset, length] pairs; returns the ranges advised */
+  adviseRanges(ranges: Float64Array, advice: Advice | number): number;
   residency(offset: number, length: number): NativeResidency;
   /** sums of the bytes, for checking that lazily freed pages read back as zero */
   checksum(offset: number, length: number): number;
@@ -150,6 +155,8 @@ export interface NativeBinding {
   setErrorClass(ctor: new (message: string, code: string, errno: number, syscall: string) => Error): void;
 
   Region: NativeRegionCtor;
+  /** the advice names in the addon's order: an advice's code is its index here */
+  readonly adviceNames: readonly string[];
 
   // THP for this process
   thpDisableGet(): boolean;
