@@ -4,7 +4,8 @@
  * sorted PFNs (gaps up to 16 PFNs read through, as rsslab does), and nothing else — no classification.
  *
  * usage: pagemap-raw PID START_ADDRESS_HEX LENGTH_BYTES REPEATS
- * Prints one JSON line: {"pages":N,"pfns":N,"reads":N,"ns":[...],"cpuNs":[...]}; exit 1 on a failed read.
+ * Prints one JSON line: {"pages":N,"pfns":N,"reads":N,"ns":[...],"readNs":[...],"cpuNs":[...]}: per repeat the
+ * whole map, the time inside pread alone (the kernel's own cost), and the process CPU; exit 1 on a failed read.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,15 +23,23 @@ static long long now_ns(clockid_t clock) {
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static long long in_reads_ns;
+
 static int pread_fully(int fd, void *buf, size_t len, off_t pos) {
+  long long t0 = now_ns(CLOCK_MONOTONIC);
+  int err = 0;
   size_t done = 0;
   while (done < len) {
     ssize_t n = pread(fd, (char *)buf + done, len - done, pos + (off_t)done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n == 0 ? ESRCH : errno;
+    if (n <= 0) {
+      err = n == 0 ? ESRCH : errno;
+      break;
+    }
     done += (size_t)n;
   }
-  return 0;
+  in_reads_ns += now_ns(CLOCK_MONOTONIC) - t0;
+  return err;
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -61,7 +70,9 @@ int main(int argc, char **argv) {
   size_t npfn = 0, reads = 0;
   printf("{\"pages\":%zu", pages);
   long long *ns = calloc((size_t)repeats, sizeof *ns), *cpu = calloc((size_t)repeats, sizeof *cpu);
+  long long *readNs = calloc((size_t)repeats, sizeof *readNs);
   for (int r = 0; r < repeats; r++) {
+    in_reads_ns = 0;
     long long t0 = now_ns(CLOCK_MONOTONIC), c0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
     int err = pread_fully(pm, entries, pages * 8, (off_t)(start / page * 8));
     if (err) {
@@ -96,9 +107,12 @@ int main(int argc, char **argv) {
     }
     cpu[r] = now_ns(CLOCK_PROCESS_CPUTIME_ID) - c0;
     ns[r] = now_ns(CLOCK_MONOTONIC) - t0;
+    readNs[r] = in_reads_ns;
   }
   printf(",\"pfns\":%zu,\"reads\":%zu,\"ns\":[", npfn, reads);
   for (int r = 0; r < repeats; r++) printf("%s%lld", r ? "," : "", ns[r]);
+  printf("],\"readNs\":[");
+  for (int r = 0; r < repeats; r++) printf("%s%lld", r ? "," : "", readNs[r]);
   printf("],\"cpuNs\":[");
   for (int r = 0; r < repeats; r++) printf("%s%lld", r ? "," : "", cpu[r]);
   printf("]}\n");

@@ -84,7 +84,7 @@ export function renderTables(r: BenchResults): string {
     out.push('', 'Page map of one region (ms): PageMapReader with the native classifier, the JS decode, and the same reads in C:');
     out.push(
       table(
-        ['region', 'source', 'native median', 'native p99', 'native CPU', 'JS median', 'JS CPU', 'raw C median', 'raw C CPU', 'native/raw', 'same pages', 'pages r / H'],
+        ['region', 'source', 'native median', 'native p99', 'native CPU', 'JS median', 'JS CPU', 'C pread median', 'C whole median', 'C CPU', 'native/pread', 'same pages', 'pages r / H'],
         r.pageMap.map((p) => [
           holderName(p.holder),
           p.source,
@@ -93,6 +93,7 @@ export function renderTables(r: BenchResults): string {
           formatCount(p.native.cpuPerMapMs),
           formatCount(p.js.durationMs.median),
           formatCount(p.js.cpuPerMapMs),
+          p.raw ? formatCount(p.raw.preadMs.median) : '—',
           p.raw ? formatCount(p.raw.durationMs.median) : '—',
           p.raw ? formatCount(p.raw.cpuPerMapMs) : '—',
           p.ratio === null ? '—' : `${p.ratio.toFixed(2)}×`,
