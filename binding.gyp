@@ -14,7 +14,9 @@
         "native/worker.cc",
         "native/train-cycle.cc",
         "native/train-cycle-js.cc",
-        "native/lock.cc"
+        "native/lock.cc",
+        "native/pagemap.cc",
+        "native/advise_batch.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -11,6 +11,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   rsslab::InitWorker(env, exports);
   rsslab::InitTrainCycle(env, exports);
   rsslab::InitLock(env, exports);
+  rsslab::InitPageMap(env, exports);
   return exports;
 }
 

@@ -12,4 +12,5 @@ void InitWorkload(Napi::Env env, Napi::Object exports);
 void InitWorker(Napi::Env env, Napi::Object exports);
 void InitTrainCycle(Napi::Env env, Napi::Object exports);
 void InitLock(Napi::Env env, Napi::Object exports);
+void InitPageMap(Napi::Env env, Napi::Object exports);
 }  // namespace rsslab

@@ -7,10 +7,12 @@
 // buffer and detaches the handle's; unmap() then only drops the handle's claim, and the munmap happens
 // when the buffer that took the memory is collected. A region larger than Node lets an ArrayBuffer be
 // (Node 20: 4 GiB) has no buffer; its methods work on the whole of it.
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "advise_batch.h"
 #include "errors.h"
 #include "features.h"
 #include "modules.h"
@@ -89,6 +91,8 @@ class Region : public Napi::ObjectWrap<Region> {
                            InstanceAccessor<&Region::Buffer>("buffer"),
                            InstanceMethod<&Region::Touch>("touch"),
                            InstanceMethod<&Region::Advise>("advise"),
+                           InstanceMethod<&Region::AdviseStrided>("adviseStrided"),
+                           InstanceMethod<&Region::AdviseRanges>("adviseRanges"),
                            InstanceMethod<&Region::Residency>("residency"),
                            InstanceMethod<&Region::Checksum>("checksum"),
                            InstanceMethod<&Region::SetName>("setName"),
@@ -175,35 +179,130 @@ class Region : public Napi::ObjectWrap<Region> {
     return env.Undefined();
   }
 
+  // The advice at argument i: an index into kAdvice (the fast path: src/core/region.ts resolves the
+  // name once) or, for older callers, its name. Checks the kernel has it. nullptr after a throw.
+  const AdviceName* ResolveAdvice(const Napi::CallbackInfo& info, size_t i, const char* method) {
+    Napi::Env env = info.Env();
+    const AdviceName* advice = nullptr;
+    if (i < info.Length() && info[i].IsNumber()) {
+      const double code = info[i].As<Napi::Number>().DoubleValue();
+      if (code >= 0 && code < static_cast<double>(std::size(kAdvice)) && code == static_cast<double>(static_cast<size_t>(code))) {
+        advice = &kAdvice[static_cast<size_t>(code)];
+      } else {
+        ThrowInvalidValue(env, std::string("Region.") + method + "(): unknown advice code " + std::to_string(code) + "; use one of " + AdviceList());
+        return nullptr;
+      }
+    } else {
+      std::string name;
+      if (!ArgString(info, i, "advice", &name)) return nullptr;
+      for (const auto& a : kAdvice) {
+        if (name == a.name) advice = &a;
+      }
+      if (advice == nullptr) {
+        ThrowInvalidValue(env, std::string("Region.") + method + "(): unknown advice '" + name + "'; use one of " + AdviceList());
+        return nullptr;
+      }
+    }
+    const Features& f = GetFeatures();
+    if (advice->feature != nullptr && !(f.*(advice->feature))) {
+      ThrowUnsupported(env, std::string("madvise(") + advice->constant + ") is not supported by this kernel", EINVAL, "madvise");
+      return nullptr;
+    }
+    return advice;
+  }
+
+  bool PageAligned(Napi::Env env, const char* method, const char* what, size_t value) {
+    if (value % vm::PageSize() == 0) return true;
+    ThrowRange(env, std::string("Region.") + method + "(): " + what + " " + std::to_string(value) +
+                        " is not a multiple of the page size (" + std::to_string(vm::PageSize()) +
+                        "); madvise would fail with EINVAL");
+    return false;
+  }
+
   Napi::Value Advise(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     size_t offset = 0, length = 0;
-    std::string name;
-    if (!Range(info, 0, "advise", &offset, &length) || !ArgString(info, 2, "advice", &name)) return env.Undefined();
-    const AdviceName* advice = nullptr;
-    for (const auto& a : kAdvice) {
-      if (name == a.name) advice = &a;
-    }
-    if (advice == nullptr) {
-      ThrowInvalidValue(env, "Region.advise(): unknown advice '" + name + "'; use one of " + AdviceList());
-      return env.Undefined();
-    }
-    if (offset % vm::PageSize() != 0) {
-      ThrowRange(env, "Region.advise(): offset " + std::to_string(offset) + " is not a multiple of the page size (" +
-                          std::to_string(vm::PageSize()) + "); madvise would fail with EINVAL");
-      return env.Undefined();
-    }
-    const Features& f = GetFeatures();
-    std::string call = std::string(advice->constant);
-    if (advice->feature != nullptr && !(f.*(advice->feature))) {
-      ThrowUnsupported(env, "madvise(" + call + ") is not supported by this kernel", EINVAL, "madvise");
-      return env.Undefined();
-    }
+    if (!Range(info, 0, "advise", &offset, &length)) return env.Undefined();
+    const AdviceName* advice = ResolveAdvice(info, 2, "advise");
+    if (advice == nullptr || !PageAligned(env, "advise", "offset", offset)) return env.Undefined();
     int err = vm::Advise(At(offset), length, advice->advice);
     if (err != 0) {
-      ThrowSystemError(env, err, "madvise", "(" + Hex(At(offset)) + ", " + std::to_string(length) + ", " + call + ")");
+      ThrowSystemError(env, err, "madvise", "(" + Hex(At(offset)) + ", " + std::to_string(length) + ", " + advice->constant + ")");
     }
     return env.Undefined();
+  }
+
+  // adviseStrided(offset, length, stride, count, advice): `length` bytes every `stride` bytes, `count`
+  // times (seed 004: 2 MiB - 4 KiB every 2 MiB). Every call is checked before the first; returns count.
+  Napi::Value AdviseStrided(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    size_t offset = 0, length = 0, stride = 0, count = 0;
+    if (!Range(info, 0, "adviseStrided", &offset, &length) || !ArgSize(info, 2, "stride", &stride) ||
+        !ArgSize(info, 3, "count", &count)) {
+      return env.Undefined();
+    }
+    const AdviceName* advice = ResolveAdvice(info, 4, "adviseStrided");
+    if (advice == nullptr || !PageAligned(env, "adviseStrided", "offset", offset)) return env.Undefined();
+    if (count > 1 && (stride == 0 || !PageAligned(env, "adviseStrided", "stride", stride))) {
+      if (stride == 0) ThrowRange(env, "Region.adviseStrided(): stride must be > 0 when count > 1");
+      return env.Undefined();
+    }
+    // the last call, offset + (count - 1) * stride + length, must end inside the region (Range checked count 1)
+    const size_t room = map_->length() - offset - length;
+    if (count > 1 && (count - 1) > room / stride) {
+      ThrowRange(env, "Region.adviseStrided(): " + std::to_string(count) + " calls of " + std::to_string(length) +
+                          " bytes every " + std::to_string(stride) + " from offset " + std::to_string(offset) +
+                          " go past the end of the region (" + std::to_string(map_->length()) + " bytes)");
+      return env.Undefined();
+    }
+    BatchOutcome o = rsslab::AdviseStrided(At(0), offset, length, stride, count, advice->advice);
+    if (o.err != 0) {
+      ThrowBatchFailure(env, o, At(0), count, advice->constant);
+      return env.Undefined();
+    }
+    return Napi::Number::New(env, static_cast<double>(o.done));
+  }
+
+  // adviseRanges(ranges: Float64Array [offset0, length0, offset1, length1, ...], advice). Every range
+  // is checked before the first call; returns the number of ranges advised.
+  Napi::Value AdviseRanges(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!map_ || !map_->mapped()) {
+      ThrowUnmapped(env, "Region.adviseRanges()");
+      return env.Undefined();
+    }
+    if (info.Length() < 1 || !info[0].IsTypedArray() ||
+        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      ThrowType(env, "\"ranges\" must be a Float64Array of offset, length pairs");
+      return env.Undefined();
+    }
+    Napi::Float64Array ranges = info[0].As<Napi::Float64Array>();
+    if (ranges.ElementLength() % 2 != 0) {
+      ThrowRange(env, "Region.adviseRanges(): ranges holds " + std::to_string(ranges.ElementLength()) +
+                          " numbers; it needs offset, length pairs");
+      return env.Undefined();
+    }
+    const AdviceName* advice = ResolveAdvice(info, 1, "adviseRanges");
+    if (advice == nullptr) return env.Undefined();
+    const double* pairs = ranges.Data();
+    const size_t n = ranges.ElementLength() / 2;
+    const double size = static_cast<double>(map_->length());
+    for (size_t k = 0; k < n; k++) {
+      const double off = pairs[2 * k], len = pairs[2 * k + 1];
+      if (!(off >= 0 && len >= 0 && off <= size && len <= size - off) || off != static_cast<double>(static_cast<size_t>(off)) ||
+          len != static_cast<double>(static_cast<size_t>(len))) {
+        ThrowRange(env, "Region.adviseRanges(): range " + std::to_string(k) + " (offset " + std::to_string(off) + ", length " +
+                            std::to_string(len) + ") is not a whole range inside the region (" + std::to_string(map_->length()) + " bytes)");
+        return env.Undefined();
+      }
+      if (!PageAligned(env, "adviseRanges", "offset", static_cast<size_t>(off))) return env.Undefined();
+    }
+    BatchOutcome o = rsslab::AdviseRanges(At(0), pairs, n, advice->advice);
+    if (o.err != 0) {
+      ThrowBatchFailure(env, o, At(0), n, advice->constant);
+      return env.Undefined();
+    }
+    return Napi::Number::New(env, static_cast<double>(o.done));
   }
 
   // Per page of [offset rounded down to a page, offset + length): 1 when resident (mincore).
@@ -317,6 +416,10 @@ Napi::Value FeaturesObject(const Napi::CallbackInfo& info) {
 void InitRegion(Napi::Env env, Napi::Object exports) {
   exports.Set("Region", Region::Define(env));
   exports.Set("features", Napi::Function::New(env, FeaturesObject, "features"));
+  // advice codes are indices into this list: JS resolves a name to its code once, not per call
+  Napi::Array names = Napi::Array::New(env, std::size(kAdvice));
+  for (size_t i = 0; i < std::size(kAdvice); i++) names.Set(static_cast<uint32_t>(i), kAdvice[i].name);
+  exports.Set("adviceNames", names);
 }
 
 }  // namespace rsslab

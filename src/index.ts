@@ -6,6 +6,7 @@ export * from './core/allocator.js';
 export * from './core/workload.js';
 export * from './core/errors.js';
 export * from './core/features.js';
+export { nativePageMapClassifier } from './core/pagemap.js';
 export * as probe from './probe/index.js';
 export { defineExperiment } from './lab/experiment.js';
 export type { ExperimentDefinition, ChildContext, VariantSpec, ParamSpec, Params } from './lab/experiment.js';

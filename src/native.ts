@@ -41,7 +41,12 @@ export interface NativeRegion {
    */
   readonly buffer: ArrayBuffer;
   touch(offset: number, length: number, value: number): void;
-  advise(offset: number, length: number, advice: Advice): void;
+  /** `advice`: its name, or its index in NativeBinding.adviceNames (the fast path) */
+  advise(offset: number, length: number, advice: Advice | number): void;
+  /** `length` bytes every `stride` bytes from `offset`, `count` calls; returns the calls made */
+  adviseStrided(offset: number, length: number, stride: number, count: number, advice: Advice | number): number;
+  /** [offset, length] pairs; returns the ranges advised */
+  adviseRanges(ranges: Float64Array, advice: Advice | number): number;
   residency(offset: number, length: number): NativeResidency;
   /** sums of the bytes, for checking that lazily freed pages read back as zero */
   checksum(offset: number, length: number): number;
@@ -178,6 +183,8 @@ export interface NativeBinding {
   setErrorClass(ctor: new (message: string, code: string, errno: number, syscall: string) => Error): void;
 
   Region: NativeRegionCtor;
+  /** the advice names in the addon's order: an advice's code is its index here */
+  readonly adviceNames: readonly string[];
 
   // THP for this process
   thpDisableGet(): boolean;
@@ -206,6 +213,14 @@ export interface NativeBinding {
   trainCycle(...spec: NativeTrainCycleArgs): NativeTrainCycleResult;
 
   FileLock: new (path: string) => NativeFileLock;
+
+  /**
+   * Page-map classification (native/pagemap.cc): `pageCount` pagemap entries at the start of `pagemap`
+   * become one character per page in `out` ('.', 's', 'r', 'H', 'L'), with kpageflags read from
+   * `kpageflagsFd` (-1: none) in runs of adjacent PFNs. Returns 1 when kpageflags classified the pages,
+   * 0 when only the present/swapped bits were used.
+   */
+  classifyPageMap(pagemap: Uint8Array, pageCount: number, kpageflagsFd: number, out: Uint8Array): 0 | 1;
 }
 
 function packageRoot(): string {

@@ -10,10 +10,11 @@ import { Command, CommanderError } from 'commander';
 import { describeMachine, type MachineFacts } from '../probe/machine.js';
 import { withSystemLock } from '../system/lock.js';
 import { rsslabVersion } from '../lab/version.js';
-import { benchAddon, compileLoop } from './addon-bench.js';
+import { benchAddon, compileC, compileLoop, type Compiled } from './addon-bench.js';
 import { startHolder } from './holder.js';
 import { benchPageMap } from './pagemap-bench.js';
 import { BENCH_NAMES, PROFILES, parseOnly, type BenchName, type BenchProfile, type HolderSpec } from './profile.js';
+import { benchReport } from './report-bench.js';
 import { benchReproduce } from './reproduce-bench.js';
 import { BENCH_SCHEMA, BENCH_SCHEMA_VERSION, type BenchResults } from './result.js';
 import { PROBE_MODES, benchSampler } from './sampler-bench.js';
@@ -41,6 +42,22 @@ async function runHolders(profile: BenchProfile, benches: BenchName[], r: BenchR
   for (const s of [...(wantSampler ? profile.samplerHolders : []), ...(wantPageMap ? profile.pageMapHolders : [])]) {
     if (!specs.some((x) => sameSpec(x, s))) specs.push(s);
   }
+  // the page map's reference: the same reads in C (pagemap-raw.c); without cc the reference is skipped
+  let raw: Compiled | null = null;
+  if (wantPageMap) {
+    raw = await compileC('pagemap-raw');
+    if (!raw.ok) r.skipped.push({ bench: 'pagemap', reason: `no C reference: ${raw.reason}` });
+  }
+  try {
+    await holdersLoop(profile, benches, r, specs, raw?.ok ? raw.binary : null);
+  } finally {
+    if (raw?.ok) rmSync(raw.dir, { recursive: true, force: true });
+  }
+}
+
+async function holdersLoop(profile: BenchProfile, benches: BenchName[], r: BenchResults, specs: HolderSpec[], rawBinary: string | null): Promise<void> {
+  const wantSampler = benches.includes('sampler');
+  const wantPageMap = benches.includes('pagemap');
   for (const spec of specs) {
     const what = `${spec.totalBytes} bytes in ${spec.mappings} mapping(s), hint ${spec.hint}`;
     log(`child holding ${what}`);
@@ -63,7 +80,7 @@ async function runHolders(profile: BenchProfile, benches: BenchName[], r: BenchR
       }
       if (wantPageMap && profile.pageMapHolders.some((x) => sameSpec(x, spec))) {
         try {
-          r.pageMap.push(benchPageMap(holder, profile.pageMapRepeats));
+          r.pageMap.push(await benchPageMap(holder, profile.pageMapRepeats, rawBinary));
         } catch (e) {
           r.errors.push({ bench: 'pagemap', what, message: errorMessage(e) });
         }
@@ -138,6 +155,7 @@ export async function runBench(opts: CliOptions, argv: string[]): Promise<{ resu
     sampler: [],
     addon: { compiler: null, figures: [] },
     pageMap: [],
+    report: null,
     skipped: [],
     errors: [],
   };
@@ -145,6 +163,14 @@ export async function runBench(opts: CliOptions, argv: string[]): Promise<{ resu
   if (benches.includes('reproduce')) await runReproduce(profile, r);
   if (benches.includes('sampler') || benches.includes('pagemap')) await runHolders(profile, benches, r);
   if (benches.includes('addon')) await runAddon(profile, r);
+  if (benches.includes('report')) {
+    log('report: a quick madv-free run, rendered');
+    try {
+      r.report = await benchReport();
+    } catch (e) {
+      r.errors.push({ bench: 'report', what: 'madv-free quick', message: errorMessage(e) });
+    }
+  }
   r.loadAverage.end = os.loadavg();
   r.durationMs = performance.now() - t0;
   mkdirSync(dirname(outFile), { recursive: true });

@@ -1,49 +1,118 @@
-// The time to take one region's page map (PageMapReader: one pagemap pread for the range, then
-// kpageflags in runs of sorted PFNs) from a child holding it, small pages and THP-backed.
+// The time to take one region's page map from a child holding it, small pages and THP-backed, side by
+// side with the kernel's own cost of the same reads: PageMapReader with the addon's classifier (what
+// the lab uses), the JS decode it replaced, and src/bench/pagemap-raw.c (one pagemap pread, kpageflags
+// in runs of sorted PFNs, no classification) on the same region in the same minute. Rounds alternate
+// the three, so a burst of load on the shared machine lands on all of them.
 import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
+import { nativePageMapClassifier } from '../core/pagemap.js';
 import { PageMapReader, countPages } from '../probe/pagemap.js';
 import type { Holder } from './holder.js';
 import { holderFacts, type HolderFacts } from './sampler-bench.js';
 import { summarize, type Summary } from './stats.js';
+
+export interface PageMapSide {
+  /** every read, the first one included (it opens the files and sizes the buffers) */
+  durationMs: Summary;
+  /** CPU of the reading process per map (user + system: the kernel's walk is charged to the reader) */
+  cpuPerMapMs: number;
+}
 
 export interface PageMapFigures {
   holder: HolderFacts;
   regionBytes: number;
   source: string;
   pages: ReturnType<typeof countPages>;
-  /** every read, the first one included (it opens the files and sizes the buffers) */
+  /** PageMapReader + nativePageMapClassifier: what the lab takes */
+  native: PageMapSide;
+  /** PageMapReader's JS decode (before the addon classified) */
+  js: PageMapSide;
+  /** pagemap-raw.c: the same reads in C (plus a sort of every PFN); null when no C compiler */
+  raw: (PageMapSide & { kpageflagsReads: number; preadMs: Summary }) | null;
+  /** median over rounds of native time / the time the C reader spent inside pread (the kernel's own cost) in the same round */
+  ratio: number | null;
+  /** native and JS gave the same page string */
+  identical: boolean;
+  /** kept for readers of v1 files: the native side's figures */
   durationMs: Summary;
   firstMs: number;
-  /** parent CPU per map */
   cpuPerMapMs: number;
 }
 
-export function benchPageMap(h: Holder, repeats: number): PageMapFigures {
+function timeReader(reader: PageMapReader, h: Holder, repeats: number, into: { ms: number[]; cpuMs: number }): string {
+  const region = h.regions[0]!;
+  let pages = '';
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    pages = reader.read(region.address, region.lengthBytes).pages;
+    into.ms.push(performance.now() - t0);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  into.cpuMs += (cpu.user + cpu.system) / 1000;
+  return pages;
+}
+
+async function timeRaw(binary: string, h: Holder, repeats: number, into: { ms: number[]; readMs: number[]; cpuMs: number; reads: number }): Promise<void> {
+  const region = h.regions[0]!;
+  const r = await execa(binary, [String(h.pid), region.address.toString(16), String(region.lengthBytes), String(repeats)], { reject: false });
+  if (r.failed) throw new Error(`${binary} failed (exit ${String(r.exitCode)}): ${r.stderr}`);
+  const out = JSON.parse(r.stdout) as { reads: number; ns: number[]; readNs: number[]; cpuNs: number[] };
+  // the process's first repeat faults its fresh buffers in; the reads alone are the later repeats
+  into.ms.push(...out.ns.slice(1).map((ns) => ns / 1e6));
+  into.readMs.push(...out.readNs.slice(1).map((ns) => ns / 1e6));
+  into.cpuMs += out.cpuNs.slice(1).reduce((a, b) => a + b, 0) / 1e6;
+  into.reads = out.reads;
+}
+
+const side = (s: { ms: number[]; cpuMs: number }): PageMapSide => {
+  const durationMs = summarize(s.ms);
+  if (!durationMs) throw new Error('no page map taken');
+  return { durationMs, cpuPerMapMs: s.cpuMs / s.ms.length };
+};
+
+export async function benchPageMap(h: Holder, repeats: number, rawBinary: string | null): Promise<PageMapFigures> {
   const region = h.regions[0];
   if (!region) throw new Error('holder has no region');
-  const reader = new PageMapReader(h.pid);
+  const nativeReader = new PageMapReader(h.pid, { classifier: nativePageMapClassifier });
+  const jsReader = new PageMapReader(h.pid);
+  const n = { ms: [] as number[], cpuMs: 0 };
+  const j = { ms: [] as number[], cpuMs: 0 };
+  const raw = { ms: [] as number[], readMs: [] as number[], cpuMs: 0, reads: 0 };
+  const ratios: number[] = [];
   try {
-    const durations: number[] = [];
-    let last: ReturnType<PageMapReader['read']> | null = null;
-    const cpu0 = process.cpuUsage();
-    for (let i = 0; i < repeats; i++) {
-      const t0 = performance.now();
-      last = reader.read(region.address, region.lengthBytes);
-      durations.push(performance.now() - t0);
+    let nativePages = '';
+    let jsPages = '';
+    const t0 = performance.now();
+    const source = nativeReader.read(region.address, region.lengthBytes).source; // opens the files, sizes the buffers
+    const firstMs = performance.now() - t0;
+    jsReader.read(region.address, region.lengthBytes);
+    const rounds = Math.max(2, repeats * 2);
+    for (let round = 0; round < rounds; round++) {
+      if (rawBinary) await timeRaw(rawBinary, h, 2, raw);
+      nativePages = timeReader(nativeReader, h, 1, n);
+      jsPages = timeReader(jsReader, h, 1, j);
+      if (rawBinary) ratios.push((n.ms[n.ms.length - 1] as number) / (raw.readMs[raw.readMs.length - 1] as number));
     }
-    const cpu = process.cpuUsage(cpu0);
-    const durationMs = summarize(durations);
-    if (!durationMs || !last) throw new Error('no page map taken');
+    const nativeSide = side(n);
+    const preadMs = summarize(raw.readMs);
+    const rawSide = rawBinary && preadMs ? { ...side(raw), kpageflagsReads: raw.reads, preadMs } : null;
     return {
       holder: holderFacts(h),
       regionBytes: region.lengthBytes,
-      source: last.source,
-      pages: countPages(last.pages),
-      durationMs,
-      firstMs: durations[0] ?? 0,
-      cpuPerMapMs: (cpu.user + cpu.system) / 1000 / repeats,
+      source,
+      pages: countPages(nativePages),
+      native: nativeSide,
+      js: side(j),
+      raw: rawSide,
+      ratio: summarize(ratios)?.median ?? null,
+      identical: nativePages === jsPages,
+      durationMs: nativeSide.durationMs,
+      firstMs,
+      cpuPerMapMs: nativeSide.cpuPerMapMs,
     };
   } finally {
-    reader.close();
+    nativeReader.close();
+    jsReader.close();
   }
 }

@@ -3,7 +3,7 @@
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
-export const BENCH_NAMES = ['reproduce', 'sampler', 'addon', 'pagemap'] as const;
+export const BENCH_NAMES = ['reproduce', 'sampler', 'addon', 'pagemap', 'report'] as const;
 export type BenchName = (typeof BENCH_NAMES)[number];
 
 /** One child holding memory for the sampler and page-map benches. */

@@ -4,11 +4,13 @@ import type { MachineFacts } from '../probe/machine.js';
 import type { AddonFigures } from './addon-bench.js';
 import type { PageMapFigures } from './pagemap-bench.js';
 import type { BenchName } from './profile.js';
+import type { ReportFigures } from './report-bench.js';
 import type { ReproduceFigures } from './reproduce-bench.js';
 import type { SamplerFigures } from './sampler-bench.js';
 
 export const BENCH_SCHEMA = 'rsslab-bench';
-export const BENCH_SCHEMA_VERSION = 1;
+// v2: side-by-side references (sampler raw reads, page-map native/JS/raw, batched madvise) and the report size
+export const BENCH_SCHEMA_VERSION = 2;
 
 export interface BenchResults {
   schema: typeof BENCH_SCHEMA;
@@ -26,6 +28,7 @@ export interface BenchResults {
   sampler: SamplerFigures[];
   addon: { compiler: string | null; figures: AddonFigures[] };
   pageMap: PageMapFigures[];
+  report: ReportFigures | null;
   /** a bench that could not run here, and why */
   skipped: Array<{ bench: BenchName; reason: string }>;
   /** a bench that failed: the run goes on and exits 1 */

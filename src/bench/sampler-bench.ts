@@ -1,6 +1,9 @@
 // How much the sampler costs and how fast it can go, read from a child holding memory: back to back
 // (the ceiling: one core doing nothing else) and through the real Sampler at 2 ms and 20 ms (what
-// its duty-cycle cap lets through, and how late ticks fire against their deadlines).
+// its duty-cycle cap lets through, and how late ticks fire against their deadlines). Back to back,
+// each sample alternates with the raw read of the same file of the same child (a kept fd, pread at
+// offset 0 into a reused Buffer, no parsing): the kernel's own cost, against which a sample is judged.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SamplerStats } from '../run/schema.js';
@@ -37,6 +40,11 @@ export interface SamplerFigures {
     /** samples per second with nothing but sampling on one core */
     maxRateHz: number;
   };
+  /** the same file read raw, alternating with the samples above */
+  raw: { file: string; costMs: Summary; cpuPerReadMs: number };
+  /** sample CPU / raw read CPU, and the same for the wall-clock medians */
+  cpuRatio: number;
+  wallRatio: number;
   /** the Sampler asked for MIN_INTERVAL_MS: its duty cap (50%) decides the rate */
   atMinInterval: ScheduledFigures;
   atDefaultInterval: ScheduledFigures;
@@ -75,32 +83,73 @@ async function scheduled(take: () => void, intervalMs: number, durationMs: numbe
   return { ...stats, cpuPerSampleMs: stats.count > 0 ? cpuMs(cpu0) / stats.count : 0 };
 }
 
+const RAW_FILE: Record<ProbeMode, string> = { fast: 'status', full: 'smaps_rollup', region: 'smaps' };
+
+/** The minimal reader of one /proc file: kept fd, pread from offset 0 to EOF into a reused Buffer. */
+function rawReader(pid: number, file: string): { read: () => number; close: () => void } {
+  const fd = openSync(`/proc/${pid}/${file}`, 'r');
+  let buf = Buffer.allocUnsafe(256 * 1024);
+  // smaps_rollup and status are one record: one read returns all of it (as the probe reads them)
+  const single = file !== 'smaps';
+  return {
+    read: () => {
+      let length = 0;
+      for (;;) {
+        if (length === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
+        const n = readSync(fd, buf, length, buf.length - length, length);
+        length += n;
+        if (n === 0 || single) return length;
+      }
+    },
+    close: () => closeSync(fd),
+  };
+}
+
 export async function benchSampler(h: Holder, mode: ProbeMode, profile: BenchProfile): Promise<SamplerFigures> {
   const { probe, take } = openProbe(h, mode);
+  const raw = rawReader(h.pid, RAW_FILE[mode]);
   try {
-    for (let i = 0; i < 3; i++) take(); // open files, warm the parser's code paths
+    for (let i = 0; i < 3; i++) {
+      take(); // open files, warm the parser's code paths
+      raw.read();
+    }
     const costs: number[] = [];
-    const cpu0 = process.cpuUsage();
+    const rawCosts: number[] = [];
+    let cpu = 0;
+    let rawCpu = 0;
+    let elapsedMs = 0;
     const start = performance.now();
     while (costs.length < profile.minSamples || performance.now() - start < profile.backToBackMs) {
-      const t0 = performance.now();
+      let c0 = process.cpuUsage();
+      let t0 = performance.now();
       take();
-      costs.push(performance.now() - t0);
+      const t1 = performance.now();
+      cpu += cpuMs(c0);
+      costs.push(t1 - t0);
+      elapsedMs += t1 - t0;
+      c0 = process.cpuUsage();
+      t0 = performance.now();
+      raw.read();
+      rawCosts.push(performance.now() - t0);
+      rawCpu += cpuMs(c0);
     }
-    const elapsedMs = performance.now() - start;
-    const cpu = cpuMs(cpu0);
     const costMs = summarize(costs);
-    if (!costMs) throw new Error('no samples taken');
+    const rawMs = summarize(rawCosts);
+    if (!costMs || !rawMs) throw new Error('no samples taken');
     const atMinInterval = await scheduled(take, MIN_INTERVAL_MS, profile.scheduleMs);
     const atDefaultInterval = await scheduled(take, DEFAULT_INTERVAL_MS, profile.scheduleMs);
     return {
       holder: holderFacts(h),
       mode,
       backToBack: { costMs, cpuPerSampleMs: cpu / costs.length, maxRateHz: (costs.length * 1000) / elapsedMs },
+      raw: { file: RAW_FILE[mode], costMs: rawMs, cpuPerReadMs: rawCpu / rawCosts.length },
+      cpuRatio: rawCpu > 0 ? cpu / rawCpu : Number.NaN,
+      wallRatio: costMs.median / rawMs.median,
       atMinInterval,
       atDefaultInterval,
     };
   } finally {
     probe.close();
+    raw.close();
   }
 }

@@ -2,6 +2,7 @@
 // figures are printed as microsecond counts (the unit is in the column header) so they stay readable.
 import Table from 'cli-table3';
 import { formatBytes, formatCount, formatMs } from '../report/units.js';
+import { goalRows } from './goals.js';
 import type { BenchResults } from './result.js';
 
 const us = (ms: number): string => formatCount(Math.round(ms * 1000));
@@ -42,7 +43,7 @@ export function renderTables(r: BenchResults): string {
     out.push('', 'Sampler (µs per sample; rates in Hz; jitter at the 20 ms default):');
     out.push(
       table(
-        ['child', 'VMAs', 'probe', 'median µs', 'p99 µs', 'CPU µs', 'max Hz', 'Hz at 2 ms', 'jitter p50 µs', 'jitter p99 µs'],
+        ['child', 'VMAs', 'probe', 'median µs', 'p99 µs', 'CPU µs', 'raw read CPU µs', 'CPU ratio', 'max Hz', 'Hz at 2 ms', 'jitter p50 µs', 'jitter p99 µs'],
         r.sampler.map((s) => [
           holderName(s.holder),
           String(s.holder.vmaCount),
@@ -50,6 +51,8 @@ export function renderTables(r: BenchResults): string {
           us(s.backToBack.costMs.median),
           us(s.backToBack.costMs.p99),
           us(s.backToBack.cpuPerSampleMs),
+          us(s.raw.cpuPerReadMs),
+          `${s.cpuRatio.toFixed(2)}×`,
           formatCount(Math.round(s.backToBack.maxRateHz)),
           formatCount(Math.round(s.atMinInterval.achievedHz)),
           us(s.atDefaultInterval.jitterP50Ms),
@@ -62,35 +65,58 @@ export function renderTables(r: BenchResults): string {
     out.push('', `Addon overhead: seed-004 page-by-page MADV_DONTNEED loop, Region.advise from JS vs C (${r.addon.compiler ?? 'cc'} -O2):`);
     out.push(
       table(
-        ['region', 'calls', 'JS median', 'C median', 'JS µs/call', 'C µs/call', 'ratio JS/C'],
+        ['region', 'calls', 'JS median', 'batched median', 'C median', 'JS µs/call', 'C µs/call', 'ratio JS/C', 'ratio batched/C'],
         r.addon.figures.map((a) => [
           holderName({ totalBytes: a.regionBytes, mappings: 1, hint: a.hint }),
           formatCount(a.calls),
           formatMs(a.jsMs.median),
+          formatMs(a.batchedMs.median),
           formatMs(a.cMs.median),
           formatCount(a.jsPerCallUs),
           formatCount(a.cPerCallUs),
-          `${formatCount(a.ratio)}×`,
+          `${a.ratio.toFixed(2)}×`,
+          `${a.batchedRatio.toFixed(3)}×`,
         ]),
       ),
     );
   }
   if (r.pageMap.length > 0) {
-    out.push('', 'Page map of one region (PageMapReader, ms):');
+    out.push('', 'Page map of one region (ms): PageMapReader with the native classifier, the JS decode, and the same reads in C:');
     out.push(
       table(
-        ['region', 'source', 'median', 'p99', 'first', 'CPU/map', 'pages r / H'],
+        ['region', 'source', 'native median', 'native p99', 'native CPU', 'JS median', 'JS CPU', 'C pread median', 'C whole median', 'C CPU', 'native/pread', 'same pages', 'pages r / H'],
         r.pageMap.map((p) => [
           holderName(p.holder),
           p.source,
-          formatCount(p.durationMs.median),
-          formatCount(p.durationMs.p99),
-          formatCount(p.firstMs),
-          formatCount(p.cpuPerMapMs),
+          formatCount(p.native.durationMs.median),
+          formatCount(p.native.durationMs.p99),
+          formatCount(p.native.cpuPerMapMs),
+          formatCount(p.js.durationMs.median),
+          formatCount(p.js.cpuPerMapMs),
+          p.raw ? formatCount(p.raw.preadMs.median) : '—',
+          p.raw ? formatCount(p.raw.durationMs.median) : '—',
+          p.raw ? formatCount(p.raw.cpuPerMapMs) : '—',
+          p.ratio === null ? '—' : `${p.ratio.toFixed(2)}×`,
+          p.identical ? 'yes' : 'NO',
           `${formatCount(p.pages.resident)} / ${formatCount(p.pages.huge)}`,
         ]),
       ),
     );
+  }
+  if (r.report) {
+    const rep = r.report;
+    out.push('', `One HTML report (${rep.run.experiment}, ${rep.run.variants} variants, ${formatCount(rep.run.samples)} samples, ${rep.run.pageMaps} page maps):`);
+    out.push(
+      table(
+        ['report', 'rendered in', 'chart bundle', 'inlined (deflated)', 'full ECharts build'],
+        [[formatBytes(rep.reportBytes), formatMs(rep.renderMs), formatBytes(rep.bundleBytes), formatBytes(rep.inlinedLibraryBytes), rep.fullEchartsBytes === null ? '—' : formatBytes(rep.fullEchartsBytes)]],
+      ),
+    );
+  }
+  const goals = goalRows(r);
+  if (goals.length > 0) {
+    out.push('', 'Goals, each against its reference measured in this run:');
+    out.push(table(['figure', 'rsslab', 'reference', 'ratio', 'goal', 'met'], goals.map((g) => [g.figure, g.ours, g.reference, g.ratio === null ? '—' : `${g.ratio.toFixed(2)}×`, g.goal, g.met === null ? '—' : g.met ? 'yes' : 'NO'])));
   }
   for (const s of r.skipped) out.push(`skipped ${s.bench}: ${s.reason}`);
   for (const e of r.errors) out.push(`FAILED ${e.bench} (${e.what}): ${e.message}`);

@@ -3,7 +3,7 @@
 // from JS can crash the process.
 import { ADVICE_NAMES, type Advice, type NativeRegion } from '../native.js';
 import { binding } from './binding.js';
-import { ERR_RSSLAB_UNMAPPED, invalidType, invalidValue, outOfRange, type CodedError } from './errors.js';
+import { ERR_RSSLAB_UNMAPPED, invalidType, invalidValue, outOfRange, type CodedError, type RsslabSystemError } from './errors.js';
 import { features } from './features.js';
 import { checkBoolean, checkInteger, checkOptions } from './validate.js';
 
@@ -25,6 +25,26 @@ export interface RangeOptions {
 export interface TouchOptions extends RangeOptions {
   /** the byte written at the start of every page, 0..255 (default 1) */
   value?: number;
+}
+
+/** Seed 004's loop in one call: `length` bytes every `stride` bytes from `offset`, `count` times. */
+export interface StridedOptions {
+  /** first call's offset, a multiple of the page size (default 0) */
+  offset?: number;
+  /** bytes per call */
+  length: number;
+  /** distance between the starts of two calls, a multiple of the page size */
+  stride: number;
+  /** calls to make (default: as many as fit in the region from `offset`) */
+  count?: number;
+}
+
+/** A batched advise that failed part-way: the SystemError of the failed call, plus how far it got. */
+export interface BatchAdviseError extends RsslabSystemError {
+  /** calls that succeeded before the failure, in order */
+  succeeded: number;
+  failedOffset: number;
+  failedLength: number;
 }
 
 export interface Residency {
@@ -115,17 +135,47 @@ export class Region {
    *   RsslabSystemError ERR_RSSLAB_UNSUPPORTED when this kernel lacks the advice (see features()),
    *   RsslabSystemError with the kernel's errno when madvise fails (e.g. EAGAIN/ENOMEM from 'collapse').
    */
-  advise(advice: Advice, options: RangeOptions = {}): void {
-    if (typeof advice !== 'string') throw invalidType(`advice must be a string, one of ${ADVICE_NAMES.join(', ')}; got ${describe(advice)}`);
-    if (!(ADVICE_NAMES as readonly string[]).includes(advice)) {
-      throw invalidValue(`unknown advice '${advice}'; use one of ${ADVICE_NAMES.map((a) => `'${a}'`).join(', ')}`);
-    }
-    const { offset, length } = this.#range('advise', options);
-    const pageSize = features().pageSize;
-    if (offset % pageSize !== 0) {
-      throw outOfRange(`advise: offset ${offset} is not a multiple of the page size (${pageSize}); madvise would fail with EINVAL`);
-    }
-    this.#native.advise(offset, length, advice);
+  advise(advice: Advice, options: RangeOptions = NO_OPTIONS): void {
+    // The hot path of a page-by-page loop (seed 004): one property lookup for the advice, integer
+    // checks that allocate nothing; page alignment and mapped-ness are checked by the addon, which
+    // throws the same RangeError / ERR_RSSLAB_UNMAPPED before any syscall.
+    const code = adviceCode(advice);
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) checkOptions('options', options);
+    const offset = options.offset ?? 0;
+    const length = options.length ?? this.length - offset;
+    if (!isIndex(offset) || !isIndex(length) || offset + length > this.length) this.#range('advise', options);
+    this.#native.advise(offset, length, code);
+  }
+
+  /**
+   * Many madvise calls in one: `length` bytes every `stride` bytes (seed 004's free loop is
+   * `adviseStrided('dontneed', { length: 2 MiB - 4 KiB, stride: 2 MiB })`). Every call is checked
+   * before the first. Returns the number of calls made.
+   * @throws as advise(); a call that fails part-way throws its SystemError with `succeeded`,
+   *   `failedOffset` and `failedLength` (BatchAdviseError): the calls before it took effect.
+   */
+  adviseStrided(advice: Advice, options: StridedOptions): number {
+    const code = adviceCode(advice);
+    checkOptions('options', options);
+    const offset = options.offset ?? 0;
+    checkInteger('options.offset', offset, 0, this.length);
+    checkInteger('options.length', options.length, 0, this.length - offset);
+    checkInteger('options.stride', options.stride, 1);
+    const fit = Math.floor((this.length - offset - options.length) / options.stride) + 1;
+    const count = options.count ?? fit;
+    checkInteger('options.count', count, 0, fit);
+    return this.#native.adviseStrided(offset, options.length, options.stride, count, code);
+  }
+
+  /**
+   * madvise each range of `ranges` ([offset, length, offset, length, …]) in one call. Every range is
+   * checked before the first. Returns the number of ranges advised; failure part-way as adviseStrided().
+   */
+  adviseRanges(advice: Advice, ranges: Float64Array): number {
+    const code = adviceCode(advice);
+    if (!(ranges instanceof Float64Array)) throw invalidType(`ranges must be a Float64Array of offset, length pairs; got ${describe(ranges)}`);
+    if (ranges.length % 2 !== 0) throw outOfRange(`ranges holds ${ranges.length} numbers; it needs offset, length pairs`);
+    return this.#native.adviseRanges(ranges, code);
   }
 
   /** Which pages of the range are resident now (mincore(2)). */
@@ -180,6 +230,23 @@ export class Region {
     }
     return { offset, length };
   }
+}
+
+const NO_OPTIONS: RangeOptions = Object.freeze({});
+
+function isIndex(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) >= 0;
+}
+
+let codes: Record<string, number> | undefined;
+
+/** The advice's index in the addon's table, resolved once per name (no string compares per call). */
+function adviceCode(advice: unknown): number {
+  codes ??= Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(binding().adviceNames.map((n, i) => [n, i])));
+  const code = typeof advice === 'string' ? codes[advice] : undefined;
+  if (code !== undefined) return code;
+  if (typeof advice !== 'string') throw invalidType(`advice must be a string, one of ${ADVICE_NAMES.join(', ')}; got ${describe(advice)}`);
+  throw invalidValue(`unknown advice '${advice}'; use one of ${ADVICE_NAMES.map((a) => `'${a}'`).join(', ')}`);
 }
 
 function checkName(name: unknown): asserts name is string {

@@ -76,8 +76,12 @@ class Scratch {
     if (this.pfns.length < count) {
       this.pfns = new Float64Array(count);
       this.sorted = new Float64Array(count);
-      this.out = Buffer.alloc(count);
     }
+    this.ensureOut(count);
+  }
+
+  ensureOut(count: number): void {
+    if (this.out.length < count) this.out = Buffer.alloc(count);
   }
 
   ensureFlags(entries: number): void {
@@ -186,9 +190,18 @@ class KpageflagsFile implements KpageflagsSource {
   }
 }
 
+/**
+ * A decoder with the contract of decodePageMap over a real kpageflags descriptor: fills `out` with one
+ * character per page, returns 1 when kpageflags classified them, 0 for present/swapped bits only.
+ * The addon's (src/core/pagemap.ts) is handed in by the measuring side: this room reads files only.
+ */
+export type PageMapClassifier = (pagemap: Uint8Array, pageCount: number, kpageflagsFd: number, out: Uint8Array) => 0 | 1;
+
 export interface PageMapReaderOptions {
   root?: string;
   pageSize?: number;
+  /** classify in native code (nativePageMapClassifier); default: the JS decode */
+  classifier?: PageMapClassifier;
 }
 
 /** Keeps /proc/<pid>/pagemap and /proc/kpageflags open across maps; call close() when done. */
@@ -201,9 +214,11 @@ export class PageMapReader {
   private kpageflagsFd: number | null = null;
   private pagemap: Buffer = Buffer.alloc(0);
   private readonly scratch = new Scratch();
+  private readonly classifier: PageMapClassifier | null;
 
   constructor(pid: number | 'self', options: PageMapReaderOptions = {}) {
     this.pid = pid;
+    this.classifier = options.classifier ?? null;
     this.root = options.root ?? '/';
     this.pageSize = options.pageSize ?? readPageSize(this.root);
   }
@@ -230,6 +245,11 @@ export class PageMapReader {
     const position = Number(startAddress / BigInt(this.pageSize)) * 8;
     // one positioned read for the whole range: the kernel walks it in one go
     preadFully(this.pagemapFd, this.pagemap, 0, pageCount * 8, position, `/proc/${this.pid}/pagemap`);
+    if (this.classifier !== null) {
+      this.scratch.ensureOut(pageCount);
+      const used = this.classifier(this.pagemap, pageCount, this.kpageflagsFd ?? -1, this.scratch.out);
+      return { source: used === 1 ? 'pagemap+kpageflags' : 'pagemap', pageSize: this.pageSize, pages: this.scratch.out.toString('latin1', 0, pageCount) };
+    }
     return decodePageMap(this.pagemap, pageCount, this.pageSize, this.kpageflags ?? null, this.scratch);
   }
 

@@ -20,19 +20,39 @@ export function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ESRCH' || code === 'ENOTDIR';
 }
 
+export interface ProcFileOptions {
+  /**
+   * The file is one seq_file record (single_open: status, smaps_rollup, meminfo): a read that leaves
+   * room in the buffer returned all of it, so the EOF read (one more syscall) is skipped. Files of many
+   * records (smaps, vmstat) return at most a page per read and are read to EOF.
+   */
+  singleRecord?: boolean;
+}
+
 /** One kernel text file, kept open across reads. */
 export class ProcFile {
   readonly path: string;
   private fd: number | null = null;
   private buffer: Buffer;
+  private readonly singleRecord: boolean;
 
-  constructor(path: string, initialBytes = 16 * 1024) {
+  constructor(path: string, initialBytes = 16 * 1024, options: ProcFileOptions = {}) {
     this.path = path;
     this.buffer = Buffer.allocUnsafe(initialBytes);
+    this.singleRecord = options.singleRecord ?? false;
   }
 
   /** The whole file as latin1 text (kernel text is ASCII); '' when the kernel has nothing to say (an exited process). */
   read(): string {
+    const length = this.readBytes();
+    return this.buffer.toString('latin1', 0, length);
+  }
+
+  /**
+   * The whole file into the reused buffer (bytes, below): a positioned read at offset 0 on the kept fd
+   * makes the kernel generate it afresh. Returns its length; 0 when the kernel has nothing to say.
+   */
+  readBytes(): number {
     if (this.fd === null) this.fd = fs.openSync(this.path, 'r');
     let length = 0;
     for (;;) {
@@ -51,8 +71,14 @@ export class ProcFile {
       }
       if (n === 0) break;
       length += n;
+      if (this.singleRecord && length < this.buffer.length) break;
     }
-    return this.buffer.toString('latin1', 0, length);
+    return length;
+  }
+
+  /** The buffer readBytes() filled; valid until the next read. */
+  get bytes(): Buffer {
+    return this.buffer;
   }
 
   close(): void {

@@ -16,8 +16,11 @@ import { parseColonLines } from './fields.js';
 import { parseMeminfo } from './meminfo.js';
 import { ProcFile, processGone } from './procfile.js';
 import { SmapsReader } from './smaps.js';
-import { parseStatus } from './status.js';
+import { KeyTable, scanKeyLines } from './kib-lines.js';
 import { parseVmstatThp } from './vmstat.js';
+
+/** What a fast sample takes from /proc/<pid>/status, in this order. */
+const STATUS_KEYS = new KeyTable(['VmRSS', 'RssAnon', 'VmSwap']);
 
 export interface SampleRegion {
   address: bigint;
@@ -50,6 +53,7 @@ export class SampleProbe {
   private readonly vmstat: ProcFile | null;
   private readonly meminfo: ProcFile | null;
   private readonly cgroup: CgroupMemoryReader | null;
+  private readonly statusScratch = new Float64Array(3);
 
   constructor(pid: number, options: SampleOptions = {}) {
     if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`pid must be a positive integer, got ${pid}`);
@@ -58,7 +62,7 @@ export class SampleProbe {
     this.regions = Object.entries(options.regions ?? {});
     this.smaps = new SmapsReader(pid, this.root);
     this.vmstat = options.thp ? new ProcFile(path.join(this.root, 'proc', 'vmstat'), 16 * 1024) : null;
-    this.meminfo = options.memFree ? new ProcFile(path.join(this.root, 'proc', 'meminfo'), 8 * 1024) : null;
+    this.meminfo = options.memFree ? new ProcFile(path.join(this.root, 'proc', 'meminfo'), 8 * 1024, { singleRecord: true }) : null;
     this.cgroup = options.cgroupPath === undefined ? null : new CgroupMemoryReader(options.cgroupPath);
   }
 
@@ -99,7 +103,7 @@ export class SampleProbe {
   private readTotals(): ProbeSample {
     if (!this.rollupMissing) {
       try {
-        const r = this.smaps.readRollup();
+        const r = this.smaps.readRollupTotals();
         return { rssBytes: r.rssBytes, pssBytes: r.pssBytes, anonBytes: r.anonBytes, anonHugeBytes: r.anonHugeBytes, lazyFreeBytes: r.lazyFreeBytes, swapBytes: r.swapBytes, regions: {} };
       } catch (err) {
         // smaps_rollup appeared in Linux 4.14: fall back to status only when the file is missing from
@@ -112,12 +116,16 @@ export class SampleProbe {
   }
 
   private readStatusTotals(): ProbeSample {
-    this.status ??= new ProcFile(path.join(this.root, 'proc', String(this.pid), 'status'), 4096);
-    const text = this.status.read();
+    this.status ??= new ProcFile(path.join(this.root, 'proc', String(this.pid), 'status'), 4096, { singleRecord: true });
+    const length = this.status.readBytes();
+    this.statusScratch.fill(-1);
+    scanKeyLines(this.status.bytes, 0, length, STATUS_KEYS, this.statusScratch);
+    const rss = this.statusScratch[0] as number;
+    const anon = this.statusScratch[1] as number;
+    const swap = this.statusScratch[2] as number;
     // a zombie's status has no VmRSS line: its memory is already gone
-    if (!text.includes('VmRSS:')) throw processGone(this.status.path);
-    const s = parseStatus(text);
-    return { rssBytes: s.vmRssBytes, pssBytes: null, anonBytes: s.rssAnonBytes, anonHugeBytes: null, lazyFreeBytes: null, swapBytes: s.vmSwapBytes, regions: {} };
+    if (rss < 0) throw processGone(this.status.path);
+    return { rssBytes: rss, pssBytes: null, anonBytes: anon < 0 ? null : anon, anonHugeBytes: null, lazyFreeBytes: null, swapBytes: swap < 0 ? null : swap, regions: {} };
   }
 
   private procDirExists(): boolean {

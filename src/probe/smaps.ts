@@ -4,6 +4,7 @@
 // makes the kernel walk the page tables of every mapping, which is the costly part of a sample.
 import path from 'node:path';
 import { KIB, optional, parseColonLines, required } from './fields.js';
+import { KeyTable, scanKeyLines, scanSmapsBytes } from './kib-lines.js';
 import { ProcFile, processGone, readText } from './procfile.js';
 
 export interface SmapsRollup {
@@ -275,6 +276,69 @@ export function summariseSmaps(text: string, ranges: ReadonlyArray<{ address: bi
   return { totals, ranges: out };
 }
 
+/** The six figures a sample takes from smaps and smaps_rollup, in this order. */
+const SAMPLE_KEYS = new KeyTable(['Rss', 'Pss', 'Anonymous', 'LazyFree', 'AnonHugePages', 'Swap']);
+const RSS = 0;
+const PSS = 1;
+const ANON = 2;
+const LAZY = 3;
+const ANON_HUGE = 4;
+const SWAP = 5;
+
+/** smaps_rollup's figures a sample needs; null for a field this kernel does not print. */
+export interface RollupTotals {
+  rssBytes: number;
+  pssBytes: number;
+  anonBytes: number | null;
+  lazyFreeBytes: number | null;
+  anonHugeBytes: number | null;
+  swapBytes: number | null;
+}
+
+/** The sample's fields of smaps_rollup text in buf[0, length), without making strings (see kib-lines.ts). */
+export function parseRollupBytes(buf: Uint8Array, length: number, scratch = new Float64Array(6)): RollupTotals {
+  scratch.fill(-1);
+  scanKeyLines(buf, 0, length, SAMPLE_KEYS, scratch);
+  const value = (i: number): number | null => ((scratch[i] as number) < 0 ? null : (scratch[i] as number));
+  const rss = value(RSS);
+  const pss = value(PSS);
+  if (rss === null || pss === null) throw new Error(`smaps_rollup: no "${rss === null ? 'Rss' : 'Pss'}" field; is this really smaps_rollup text from a Linux kernel?`);
+  return { rssBytes: rss, pssBytes: pss, anonBytes: value(ANON), lazyFreeBytes: value(LAZY), anonHugeBytes: value(ANON_HUGE), swapBytes: value(SWAP) };
+}
+
+/** summariseSmaps() over the bytes of smaps in buf[0, length): the same totals and ranges, no strings. */
+export function summariseSmapsBytes(buf: Uint8Array, length: number, ranges: ReadonlyArray<{ address: bigint; sizeBytes: number }>): { totals: SmapsTotals; ranges: SmapsRangeFigures[] } {
+  const totals: SmapsTotals = { rssBytes: 0, pssBytes: 0, anonBytes: 0, lazyFreeBytes: 0, anonHugeBytes: 0, swapBytes: 0 };
+  const out: SmapsRangeFigures[] = ranges.map((r) => ({ sizeBytes: r.sizeBytes, rssBytes: 0, anonHugeBytes: 0, lazyFreeBytes: 0, swapBytes: 0, mappings: 0, outsideBytes: 0 }));
+  const lows = ranges.map((r) => Number(r.address));
+  const highs = ranges.map((r) => Number(r.address) + r.sizeBytes);
+  const entry = new Float64Array(6);
+  scanSmapsBytes(buf, length, (start, end, body, bodyEnd) => {
+    entry.fill(0);
+    scanKeyLines(buf, body, bodyEnd, SAMPLE_KEYS, entry);
+    totals.rssBytes += entry[RSS] as number;
+    totals.pssBytes += entry[PSS] as number;
+    totals.anonBytes += entry[ANON] as number;
+    totals.lazyFreeBytes += entry[LAZY] as number;
+    totals.anonHugeBytes += entry[ANON_HUGE] as number;
+    totals.swapBytes += entry[SWAP] as number;
+    for (let i = 0; i < out.length; i++) {
+      const low = lows[i] as number;
+      const high = highs[i] as number;
+      if (start < high && end > low) {
+        const figures = out[i] as SmapsRangeFigures;
+        figures.rssBytes += entry[RSS] as number;
+        figures.anonHugeBytes += entry[ANON_HUGE] as number;
+        figures.lazyFreeBytes += entry[LAZY] as number;
+        figures.swapBytes += entry[SWAP] as number;
+        figures.mappings += 1;
+        figures.outsideBytes += Math.max(0, low - start) + Math.max(0, end - high);
+      }
+    }
+  });
+  return { totals, ranges: out };
+}
+
 function procPath(root: string, pid: number | 'self', file: string): string {
   return path.join(root, 'proc', String(pid), file);
 }
@@ -298,8 +362,10 @@ export class SmapsReader {
   private readonly rollup: ProcFile;
   private readonly smaps: ProcFile;
 
+  private readonly scratch = new Float64Array(6);
+
   constructor(pid: number | 'self', root = '/') {
-    this.rollup = new ProcFile(procPath(root, pid, 'smaps_rollup'), 4096);
+    this.rollup = new ProcFile(procPath(root, pid, 'smaps_rollup'), 4096, { singleRecord: true });
     this.smaps = new ProcFile(procPath(root, pid, 'smaps'), 256 * 1024);
   }
 
@@ -307,6 +373,13 @@ export class SmapsReader {
     const text = this.rollup.read();
     if (text === '') throw processGone(this.rollup.path);
     return parseSmapsRollup(text);
+  }
+
+  /** What a sample takes from smaps_rollup: one pread on the kept fd, parsed from the bytes. */
+  readRollupTotals(): RollupTotals {
+    const length = this.rollup.readBytes();
+    if (length === 0) throw processGone(this.rollup.path);
+    return parseRollupBytes(this.rollup.bytes, length, this.scratch);
   }
 
   readRanges(ranges: ReadonlyArray<{ address: bigint; sizeBytes: number }>): SmapsRangeFigures[] {
@@ -317,9 +390,9 @@ export class SmapsReader {
 
   /** Totals and regions from one read of smaps (one page-table walk instead of two). */
   readSummary(ranges: ReadonlyArray<{ address: bigint; sizeBytes: number }>): { totals: SmapsTotals; ranges: SmapsRangeFigures[] } {
-    const text = this.smaps.read();
-    if (text === '') throw processGone(this.smaps.path);
-    return summariseSmaps(text, ranges);
+    const length = this.smaps.readBytes();
+    if (length === 0) throw processGone(this.smaps.path);
+    return summariseSmapsBytes(this.smaps.bytes, length, ranges);
   }
 
   readEntries(addresses: readonly bigint[]): Array<SmapsEntry | null> {

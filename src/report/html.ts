@@ -3,9 +3,8 @@
 // the machine and each variant's settings under it. Everything from the Run is data: it reaches
 // the page escaped (text) or inside a JSON block whose "<" are escaped (charts).
 import { terminalText } from '../run/sanitize.js';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Run, VariantRun } from '../run/schema.js';
+import { chartLibraryScript, packedChartScripts } from './chart-bundle.js';
 import { CLIENT_SCRIPT } from './html-client.js';
 import { layersChart, pageMapCharts, rssChart, type ChartSpec, type LinesChart } from './html-charts.js';
 import { REPORT_CSS } from './html-style.js';
@@ -27,15 +26,9 @@ export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-let echartsSource: string | null = null;
-
-/** ECharts' own minified build, read from the installed package at render time (never a CDN). */
+/** The chart library (dist/report-charts.js, built from ECharts' modules), inlined as it is (never a CDN). */
 export function echartsScript(): string {
-  if (echartsSource === null) {
-    const require = createRequire(import.meta.url);
-    echartsSource = readFileSync(require.resolve('echarts/dist/echarts.min.js'), 'utf8').replace(/<\/script/gi, '<\\/script');
-  }
-  return echartsSource;
+  return chartLibraryScript();
 }
 
 const e = escapeHtml;
@@ -206,8 +199,8 @@ export function renderHtml(runs: Run[]): string {
 <body><header><h1>I freed it — why is my RSS still high?</h1><p class="muted">rsslab report · ${runs.length} run${runs.length === 1 ? '' : 's'} · generated ${e(new Date().toISOString())}</p>${nav}</header>
 ${sections.join('\n')}
 <script type="application/json" id="rsslab-data">${jsonForScript({ charts })}</script>
-<script>${echartsScript()}</script>
-<script>${CLIENT_SCRIPT}</script>
+${packedChartScripts()}
+<script>window.rsslabCharts.then(function () {${CLIENT_SCRIPT}}, function (e) { document.body.insertAdjacentText('beforeend', 'The charts could not be drawn: ' + e); });</script>
 </body></html>
 `;
 }

@@ -41,6 +41,10 @@ describe('npm run bench', () => {
         expect(s.backToBack.costMs.count).toBeGreaterThanOrEqual(5);
         expect(s.backToBack.costMs.median).toBeGreaterThan(0);
         expect(s.atDefaultInterval.count).toBeGreaterThan(0);
+        // each sample alternated with a raw read of the same file
+        expect(s.raw.costMs.count).toBe(s.backToBack.costMs.count);
+        expect(s.raw.file).toBe({ fast: 'status', full: 'smaps_rollup', region: 'smaps' }[s.mode]);
+        expect(s.cpuRatio).toBeGreaterThan(0);
       }
       const single = res.sampler.find((s) => s.holder.mappings === 1)!;
       const split = res.sampler.find((s) => s.holder.mappings === 10)!;
@@ -51,7 +55,13 @@ describe('npm run bench', () => {
       expect(res.pageMap).toHaveLength(1);
       const pm = res.pageMap[0]!;
       expect(pm.pages.resident + pm.pages.huge).toBe((16 * MiB) / 4096);
-      expect(pm.durationMs.count).toBe(2);
+      expect(pm.durationMs.count).toBe(4); // 2 × pageMapRepeats rounds, each with its raw C read
+      expect(pm.identical).toBe(true); // the native classifier and the JS decode gave the same pages
+      if (pm.raw) {
+        expect(pm.raw.durationMs.count).toBe(4);
+        expect(pm.raw.kpageflagsReads).toBeGreaterThan(0);
+        expect(pm.ratio).toBeGreaterThan(0);
+      }
 
       // addon: the JS and C loops made the same madvise calls (4 blocks × 511 pages for 8 MiB)
       if (res.skipped.some((s) => s.bench === 'addon')) {
@@ -61,8 +71,18 @@ describe('npm run bench', () => {
         for (const a of res.addon.figures) {
           expect(a.calls).toBe(4 * 511);
           expect(a.ratio).toBeGreaterThan(0);
+          expect(a.batchedRatio).toBeGreaterThan(0);
+          expect(a.batchedMs.count).toBe(a.cMs.count);
         }
       }
+
+      // report: a real two-variant run rendered into one file, the chart library inlined deflated
+      expect(res.report).not.toBeNull();
+      expect(res.report!.run.variants).toBe(2);
+      expect(res.report!.run.samples).toBeGreaterThan(0);
+      expect(res.report!.inlinedLibraryBytes).toBeLessThan(res.report!.bundleBytes);
+      expect(res.report!.reportBytes).toBeGreaterThan(res.report!.inlinedLibraryBytes);
+      expect(r.stdout).toContain('Goals, each against its reference');
 
       // reproduce: MADV_FREE's LazyFree was seen, and no knob was left changed
       expect(res.reproduce).toHaveLength(1);

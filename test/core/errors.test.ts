@@ -126,7 +126,12 @@ describe('bad input from JS - typed errors before any syscall', () => {
     expect(() => r['residency']!(0, 2 ** 52)).toThrow(/past the end/);
     expect(() => r['advise']!(0, page, 'bogus')).toThrow(TypeError);
     expect(() => r['advise']!(1, page, 'free')).toThrow(RangeError);
-    expect(() => r['advise']!(0, page, 7)).toThrow(TypeError);
+    expect(() => r['advise']!(0, page, 99)).toThrow(TypeError); // codes index adviceNames: 7 is 'willneed'
+    expect(() => r['advise']!(0, page, 0.5)).toThrow(TypeError);
+    expect(() => r['adviseStrided']!(0, page, page, 3, 0)).toThrow(RangeError);
+    expect(() => r['adviseStrided']!(0, page, 100, 2, 0)).toThrow(RangeError);
+    expect(() => r['adviseRanges']!([0, page], 0)).toThrow(TypeError);
+    expect(() => r['adviseRanges']!(new Float64Array([0, 3 * page]), 0)).toThrow(RangeError);
     expect(() => r['setName']!(5)).toThrow(TypeError);
     expect(() => (R.prototype as Record<string, (...a: unknown[]) => unknown>)['touch']!.call({}, 0, 1, 1)).toThrow(TypeError);
     r['unmap']!();
