@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { rejudge } from '../check/expectations.js';
 import { loadRuns, RunLoadError } from './load.js';
 import { renderTerminalSummary } from './terminal.js';
+import { useColor } from './color.js';
 import { parseFormats, REPORT_FORMATS, writeReports, type ReportFormat } from './write.js';
 
 export interface ReportCommandOptions {
@@ -48,7 +49,7 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
   }
   // re-check each stored expectation against the stored data with today's metric code (skips stay skipped)
   const runs = loaded.runs.map((l) => ({ ...l.run, variants: l.run.variants.map((v) => ({ ...v, expectations: rejudge(v) })) }));
-  const color = out.isTTY === true && process.env.CI !== 'true';
+  const color = useColor(out);
   out.write(renderTerminalSummary(runs, { color }));
   const outDir = opts.out ?? (await defaultOut(paths[0]!));
   try {

@@ -9,13 +9,13 @@ import { CLIENT_SCRIPT } from './html-client.js';
 import { layersChart, pageMapCharts, rssChart, type ChartSpec, type LinesChart } from './html-charts.js';
 import { REPORT_CSS } from './html-style.js';
 import { variantRunName } from './series.js';
-import { countExpectations, describeComparison, formatCounts, formatHeadline, statusMark } from './summary.js';
+import { absentNotes } from './absent.js';
+import { phaseStrip } from './phase-strip.js';
+import { countExpectations, describeComparison, describeSkipped, formatCounts, formatHeadline, statusMark } from './summary.js';
 import { formatBytes, formatMs, formatParam } from './units.js';
 
-/** Escape text for HTML content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml } from './escape.js';
+import { escapeHtml } from './escape.js';
 
 /** JSON safe inside <script>: no "</script>", no "<!--", no line separators that end a JS string. */
 export function jsonForScript(value: unknown): string {
@@ -36,9 +36,10 @@ export function echartsScript(): string {
 const e = escapeHtml;
 
 function table(head: string[], rows: string[][], cls = ''): string {
-  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+  // wide tables scroll inside their own box: on a phone the page keeps its width
+  return `<div class="table-scroll"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+    .join('')}</tbody></table></div>`;
 }
 
 function machineTable(run: Run): string {
@@ -56,7 +57,7 @@ function machineTable(run: Run): string {
     ['Node', m.node],
     ['rsslab', `${run.rsslabVersion}, ${run.command.join(' ')}`],
   ];
-  return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>`;
+  return `<div class="table-scroll"><table class="kv">${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table></div>`;
 }
 
 function settingsCell(v: VariantRun): string {
@@ -106,7 +107,7 @@ function expectationsTable(run: Run): string {
       `<span class="status-${x.status}">${e(statusMark(x.status))} ${e(x.status)}</span>`,
       e(variantRunName(v, run.variants)),
       e(x.text),
-      `<code>${e(x.status === 'skipped' ? `${x.left} ${x.op} ${String(x.right)}` : describeComparison(x))}</code>`,
+      `<code>${e(x.status === 'skipped' ? describeSkipped(x) : describeComparison(x))}</code>`,
       e(x.reason ?? ''),
     ]),
   );
@@ -145,7 +146,8 @@ function toggles(chart: LinesChart): string {
 }
 
 function chartDiv(spec: ChartSpec, cls: string): string {
-  return `<figure class="chart-box"><figcaption>${e(spec.title)}</figcaption><div id="${e(spec.id)}" class="chart ${cls}" data-chart-kind="${spec.kind}"></div></figure>`;
+  const strip = spec.kind === 'pagemap' ? '' : phaseStrip(spec);
+  return `<figure class="chart-box"><figcaption>${e(spec.title)}</figcaption><div id="${e(spec.id)}" class="chart ${cls}${strip ? ' has-phases' : ''}" data-chart-kind="${spec.kind}"></div>${strip}</figure>`;
 }
 
 function runSection(run: Run, index: number, charts: ChartSpec[]): string {
@@ -162,7 +164,7 @@ function runSection(run: Run, index: number, charts: ChartSpec[]): string {
 <p class="machine-line">Linux ${e(run.machine.kernel)} · THP ${e(run.machine.thp.enabled ?? '?')} · khugepaged ${e(String(run.machine.thp.scanSleepMs ?? '?'))} ms / ${e(
     String(run.machine.thp.pagesToScan ?? '?'),
   )} pages · max_ptes_none ${e(String(run.machine.thp.maxPtesNone ?? '?'))} · params: ${e(params || 'none')}</p>
-<div class="chart-row"><div>${chartDiv(main, 'chart-main')}${toggles(main)}
+<div class="chart-row"><div>${chartDiv(main, 'chart-main')}${toggles(main)}${absentNotes(run)}
 ${layers.length ? `<h3>Layers of RSS</h3><div class="grid-2">${layers.map((c) => chartDiv(c, 'chart-small')).join('')}</div>` : ''}
 ${pageMaps.length ? `<h3>Page maps</h3><div class="grid-2">${pageMaps.map((c) => chartDiv(c, 'chart-small')).join('')}</div>` : ''}
 </div>${storyAside(run)}</div>
