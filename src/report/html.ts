@@ -79,7 +79,7 @@ function variantsTable(run: Run): string {
     const thp = `${s.thp.enabled ?? '?'}/${s.thp.defrag ?? '?'}, sleep ${s.thp.scanSleepMs ?? '?'} ms, ${s.thp.pagesToScan ?? '?'} pages, max_ptes_none ${s.thp.maxPtesNone ?? '?'}`;
     const status = v.status === 'ok' ? 'ok' : `${v.status}${v.failure ? `: ${v.failure.reason}` : ''}`;
     return [
-      `<strong>${e(variantRunName(v, run.variants))}</strong><div class="muted">${e(v.description)}</div>`,
+      `<strong>${e(variantRunName(v, run.variants))}</strong><div>${e(v.label)}</div><div class="muted">${e(v.description)}</div>`,
       e(status),
       e(alloc),
       settingsCell(v),
@@ -94,7 +94,7 @@ function variantsTable(run: Run): string {
 function headlineTable(run: Run): string {
   const head = ['variant', ...run.experiment.headline.map((h) => h.label), 'expectations'];
   const rows = run.variants.map((v) => [
-    e(variantRunName(v, run.variants)),
+    `<strong>${e(variantRunName(v, run.variants))}</strong><div class="muted">${e(v.label)}</div>`,
     ...run.experiment.headline.map((h) => e(formatHeadline(v, h.metric))),
     e(formatCounts(countExpectations(v.expectations))),
   ]);

@@ -29,7 +29,7 @@ export function renderRunMarkdown(run: Run): string {
   lines.push(`*${md(machineLine(run))} · ${md(x.profile)} profile · ${md(formatMs(run.durationMs))}*`, '');
   const head = ['variant', 'status', ...x.headline.map((h) => md(h.label)), 'expectations'];
   const rows = run.variants.map((v) => [
-    md(variantRunName(v, run.variants)),
+    `${md(variantRunName(v, run.variants))}${v.label && v.label !== v.variant ? ` (${md(v.label)})` : ''}`,
     v.status === 'ok' ? 'ok' : v.status === 'failed' ? '**failed**' : 'skipped',
     ...x.headline.map((h) => md(formatHeadline(v, h.metric))),
     md(formatCounts(countExpectations(v.expectations))),

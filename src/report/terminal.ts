@@ -38,7 +38,7 @@ function variantTable(run: Run, p: Paint): string {
     const counts = countExpectations(v.expectations);
     const exp = formatCounts(counts);
     return {
-      plain: [variantRunName({ ...v, label: v.variant }, run.variants), v.status, ...headline.map((h) => formatHeadline(v, h.metric)), exp],
+      plain: [variantRunName(v, run.variants), v.status, ...headline.map((h) => formatHeadline(v, h.metric)), exp],
       status: v.status === 'ok' ? p.green('ok') : v.status === 'failed' ? p.red('failed') : p.yellow('skipped'),
       exp: counts.failed ? p.red(exp) : counts.held ? p.green(exp) : exp,
     };
@@ -72,7 +72,7 @@ function sparklines(run: Run, width: number): string[] {
   const all = withData.map((v) => ({ v, points: seriesPoints(v, 'rss') }));
   const t1 = Math.max(...all.flatMap((a) => a.points.map((q) => q.tMs)), 1);
   const max = Math.max(...all.flatMap((a) => a.points.map((q) => q.value)), 1);
-  const short = (v: (typeof all)[number]['v']): string => variantRunName({ ...v, label: v.variant }, run.variants);
+  const short = (v: (typeof all)[number]['v']): string => variantRunName(v, run.variants);
   const nameWidth = Math.max(...all.map((a) => short(a.v).length));
   const lines = [`RSS over time (0–${formatMs(t1)}, scale 0–${formatBytes(max)}):`];
   for (const { v, points } of all) {
