@@ -6,6 +6,7 @@ import { variantRunName } from './series.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, machineLine, statusMark } from './summary.js';
 import { formatMs } from './units.js';
 import { repeatTable } from './repeat-table.js';
+import { runNotes } from './absent.js';
 
 /** Text for a table cell or a list line: no pipes, no line breaks, no HTML, no Markdown emphasis. */
 export function escapeMarkdown(text: string): string {
@@ -57,6 +58,8 @@ export function renderRunMarkdown(run: Run): string {
     for (const k of v.settings.skippedSettings) problems.push(`- **${md(variantRunName(v, run.variants))}** ran without ${md(k.what)}: ${md(k.reason)}`);
   }
   if (problems.length) lines.push('Skipped and failed:', '', ...problems, '');
+  const notes = runNotes(run);
+  if (notes.length) lines.push('Not shown, and why:', '', ...notes.map((n) => `- ${md(n)}`), '');
   return lines.join('\n');
 }
 

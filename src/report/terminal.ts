@@ -8,6 +8,7 @@ import { resampleMax, sparkline } from './sparkline.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, machineLine, variantStatusText } from './summary.js';
 import { formatBytes, formatMs } from './units.js';
 import { repeatTable } from './repeat-table.js';
+import { runNotes } from './absent.js';
 
 export interface TerminalOptions {
   /** ANSI colour; default: off (callers pass stream.isTTY && CI !== 'true') */
@@ -123,6 +124,9 @@ export function renderRunSummary(run: Run, opts: TerminalOptions = {}): string {
   if (exp.length) out.push('Expectations failed or skipped:', ...exp);
   const problems = problemLines(run, p);
   if (problems.length) out.push('Skipped and failed:', ...problems);
+  // the same notes the HTML report shows beside its chart
+  const notes = runNotes(run);
+  if (notes.length) out.push('Not shown, and why:', ...notes.map((n) => `  ${n}`));
   return out.join('\n');
 }
 
