@@ -36,6 +36,13 @@ ${CHART_OPTIONS}
     };
     return option;
   }
+  // on a phone a wrapped legend runs into the plot: one scrolling row instead
+  function narrowLegend(el, option) {
+    if (el.clientWidth >= 700 || !option.legend) return;
+    option.legend.type = 'scroll';
+    option.grid = option.grid || {};
+    option.grid.top = 64;
+  }
   function done(el) { el.setAttribute('data-drawn', 'true'); }
   function draw(spec) {
     var el = document.getElementById(spec.id);
@@ -48,11 +55,7 @@ ${CHART_OPTIONS}
       if (spec.kind === 'lines') {
         var option = memoryAxes(spec.option);
         if (spec.phases) phaseTooltip(option, spec.phases);
-        // on a phone the wrapped legend would run into the plot: one scrolling row instead
-        if (el.clientWidth < 700 && option.legend) {
-          option.legend.type = 'scroll';
-          option.grid.top = 64;
-        }
+        narrowLegend(el, option);
         option.series = linesSeries(spec);
         chart.setOption(option);
         var boxes = document.querySelectorAll('input[data-chart="' + spec.id + '"]');
@@ -60,7 +63,9 @@ ${CHART_OPTIONS}
           boxes[i].addEventListener('change', function () { chart.setOption({ series: linesSeries(spec) }, { replaceMerge: ['series'] }); });
         }
       } else if (spec.kind === 'layers') {
-        chart.setOption(spec.phases ? phaseTooltip(memoryAxes(spec.option), spec.phases) : memoryAxes(spec.option));
+        var layers = memoryAxes(spec.option);
+        narrowLegend(el, layers);
+        chart.setOption(spec.phases ? phaseTooltip(layers, spec.phases) : layers);
       } else if (spec.kind === 'pagemap') {
         spec.widthPx = el.clientWidth;
         chart.setOption(pageMapOption(spec));

@@ -43,10 +43,10 @@ details { margin: 12px 0; }
 .table-scroll table { margin: 0; }
 .table-scroll + h3, .table-scroll { margin-bottom: 8px; }
 figure.chart-box, .chart-row > div { min-width: 0; }
-.phase-strip { position: relative; height: 2.7em; margin-top: 2px; font-size: 13px; line-height: 1.2; }
+.phase-strip { position: relative; height: 3.9em; margin-top: 2px; font-size: 13px; line-height: 1.2; }
 .phase-label { position: absolute; top: 0; bottom: 0; overflow: hidden; text-align: center; border-left: 1px solid var(--line); padding: 0 2px; }
 .phase-label:first-child { border-left: 0; }
-.phase-name { display: block; font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.phase-name { display: block; font-weight: 600; overflow: hidden; max-height: 2.4em; overflow-wrap: anywhere; }
 .phase-dur { display: block; color: var(--muted); font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .chart.has-phases { border-bottom-left-radius: 0; border-bottom-right-radius: 0; }
 .absent { margin: 8px 0 12px; padding: 8px 14px; border-left: 4px solid #E69F00; background: #fff8e6; font-size: 15px; }
@@ -60,7 +60,7 @@ figure.chart-box, .chart-row > div { min-width: 0; }
   /* narrow bands: names turn vertical (read bottom to top) instead of being cut */
   .phase-strip { height: 8.5em; }
   .phase-label { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; border-left: 0; border-right: 1px solid var(--line); }
-  .phase-name, .phase-dur { display: inline; }
+  .phase-name, .phase-dur { display: inline; max-height: none; white-space: nowrap; }
   .phase-dur::before { content: ' · '; }
 }
 `;
