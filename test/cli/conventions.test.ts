@@ -55,6 +55,17 @@ describe('rsslab CLI - conventions', () => {
     expect((JSON.parse(cmp.stdout) as { schema: string }).schema).toBe('rsslab.compare/1');
   });
 
+  it('run --json - the Runs and the files written, tagged rsslab.runs/1; progress stays on stderr', async () => {
+    const r = await rsslab(['run', 'madv-free', '--quick', '--variant', 'dontneed', '--json', '--format', 'md', '--out', tmp()]);
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout) as { schema: string; files: string[]; runs: Array<{ experiment: { id: string } }> };
+    expect(doc.schema).toBe('rsslab.runs/1');
+    expect(doc.runs.map((x) => x.experiment.id)).toEqual(['madv-free']);
+    expect(doc.files.some((f) => f.endsWith('madv-free.json'))).toBe(true);
+    for (const f of doc.files) expect(existsSync(f), f).toBe(true);
+    expect(r.stderr).toMatch(/madv-free\/dontneed/);
+  });
+
   it('compare --format - still understood, but says it is deprecated and what replaces it', async () => {
     const r = await rsslab(['compare', RUN_FIXTURE, RUN_FIXTURE, '--format', 'json']);
     expect(r.exitCode).toBe(0);
