@@ -17,10 +17,13 @@ describe.skipIf(CHILD_MISSING !== null)('why an effect is absent (real untuned t
     run = await runExperiment('thp-khugepaged', { quick: true, variants: ['default'], tuneSystem: false, interactive: false, command: ['vitest', 'test/report/absent'] });
   }, 120_000);
 
-  it('absent - the machine’s khugepaged pace and the consent it takes to change it, said once each, beside the RSS chart', () => {
+  it('absent - the machine’s khugepaged pace and the consent it takes to change it, said once each, beside the RSS chart', (ctx) => {
     const v = run.variants[0]!;
     const skipped = v.expectations.filter((x) => x.status === 'skipped');
-    // at 10 s / 4096 pages a 4 s idle shows no regrowth: the runner skips what it cannot judge
+    // at 10 s / 4096 pages a 4 s idle shows no regrowth: the runner skips what it cannot judge. If
+    // another program had khugepaged sped up while this ran, the regrowth was there to see.
+    const t = v.settings.thp;
+    if (skipped.length === 0 && (t.scanSleepMs ?? 10_000) < 10_000) ctx.skip(`khugepaged was already fast on this machine (${t.scanSleepMs} ms / ${t.pagesToScan} pages): nothing was absent`);
     expect(skipped.length).toBeGreaterThan(0);
     const items = absentItems(run);
     expect(items.some((i) => /khugepaged is not sped up.*scan_sleep_millisecs=10000, pages_to_scan=4096/.test(i))).toBe(true);
