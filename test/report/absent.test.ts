@@ -3,7 +3,7 @@
 // once per reason, with the way to see it; skipped expectations read in units, not raw bytes.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/run/schema.js';
-import { absentItems, absentNotes } from '../../src/report/absent.js';
+import { absentItems, absentNotes, runNotes } from '../../src/report/absent.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderTerminalSummary } from '../../src/report/terminal.js';
@@ -20,13 +20,13 @@ describe.skipIf(CHILD_MISSING !== null)('why an effect is absent (real untuned t
   it('absent - the machine’s khugepaged pace and the consent it takes to change it, said once each, beside the RSS chart', (ctx) => {
     const v = run.variants[0]!;
     const skipped = v.expectations.filter((x) => x.status === 'skipped');
-    // at 10 s / 4096 pages a 4 s idle shows no regrowth: the runner skips what it cannot judge. If
-    // another program had khugepaged sped up while this ran, the regrowth was there to see.
-    const t = v.settings.thp;
-    if (skipped.length === 0 && (t.scanSleepMs ?? 10_000) < 10_000) ctx.skip(`khugepaged was already fast on this machine (${t.scanSleepMs} ms / ${t.pagesToScan} pages): nothing was absent`);
+    // at the machine's own pace (10 s / 4096 pages here) a 4 s idle shows no regrowth: the runner
+    // says so and skips what it cannot judge. rsslab runs without --tune-system take no lock, so
+    // another program may have had khugepaged sped up meanwhile: then nothing was absent.
+    if (runNotes(run).length === 0) ctx.skip(`the runner judged khugepaged fast enough to show the regrowth (${v.settings.thp.scanSleepMs} ms / ${v.settings.thp.pagesToScan} pages at the start): nothing was absent`);
     expect(skipped.length).toBeGreaterThan(0);
     const items = absentItems(run);
-    expect(items.some((i) => /khugepaged is not sped up.*scan_sleep_millisecs=10000, pages_to_scan=4096/.test(i))).toBe(true);
+    expect(items.some((i) => /khugepaged is not sped up.*scan_sleep_millisecs=\d+, pages_to_scan=\d+/.test(i))).toBe(true);
     expect(items.some((i) => /^Run again with --tune-system/.test(i))).toBe(true);
     expect(new Set(items).size).toBe(items.length);
     // one line for all the expectations skipped for the same reason
@@ -49,7 +49,7 @@ describe.skipIf(CHILD_MISSING !== null)('why an effect is absent (real untuned t
     }
   });
 
-  it('names - the variant is called the same in the terminal, Markdown and HTML', () => {
+  it('names - the variant is called the same in the terminal, Markdown and HTML', (ctx) => {
     const term = renderTerminalSummary([run]);
     const md = renderMarkdown([run]);
     const html = renderHtml([run]);
@@ -57,6 +57,7 @@ describe.skipIf(CHILD_MISSING !== null)('why an effect is absent (real untuned t
     expect(md).toMatch(/\| default \(/);
     expect(html).toContain('<strong>default</strong>');
     // and the reason the regrowth is missing is in all three
+    if (runNotes(run).length === 0) ctx.skip('khugepaged was fast during this run: no note to carry');
     for (const text of [term, md.replace(/\\/g, ''), html]) expect(text).toMatch(/khugepaged is not sped up/);
   });
 });
