@@ -126,7 +126,12 @@ function legendRows(names: string[], widthPx = 900): number {
 export const DASHES: number[][] = [[8, 5], [2, 4], [10, 3, 2, 3], [1, 7], [16, 5], [4, 2, 4, 8]];
 
 /** RSS of every variant on one chart, phase marks as labelled vertical lines, the other series as toggles. */
-export function rssChart(run: Run, id: string): LinesChart {
+export interface ChartOptions {
+  /** phase-aligned x axis (the static report); false: plain seconds with labelled phase lines (the live workshop page, whose phases are still arriving) */
+  phaseAxis?: boolean;
+}
+
+export function rssChart(run: Run, id: string, opts: ChartOptions = {}): LinesChart {
   const variants = run.variants.filter((v) => v.samples.length > 0 || v.reports.length > 0);
   const extra = discoverSeries(variants, run.experiment.series).filter((s) => s.unit === 'bytes' && !s.name.startsWith('layer.'));
   // Every extra series × every variant is a thicket on a projector: at first show the experiment's
@@ -134,7 +139,7 @@ export function rssChart(run: Run, id: string): LinesChart {
   const shownAtFirst = new Set(run.experiment.series.filter((name) => extra.some((x) => x.name === name)).slice(0, variants.length > 2 ? 1 : 2));
   const labelledPhases = new Set<string>();
   const series: LinesChart['series'] = [];
-  const axis = phaseAxis(variants);
+  const axis = opts.phaseAxis === false ? null : phaseAxis(variants);
   variants.forEach((v, i) => {
     const name = variantRunName(v, run.variants);
     const color = VARIANT_COLORS[i % VARIANT_COLORS.length]!;
@@ -220,12 +225,12 @@ function layerRank(name: string): number {
 }
 
 /** A stacked area of the layer.* values a variant reported, with its RSS drawn over them. */
-export function layersChart(run: Run, v: VariantRun, id: string): LayersChart | null {
+export function layersChart(run: Run, v: VariantRun, id: string, opts: ChartOptions = {}): LayersChart | null {
   const names = [...new Set(v.reports.flatMap((r) => Object.keys(r.values).filter((k) => k.startsWith('layer.'))))];
   if (names.length === 0) return null;
   names.sort((a, b) => layerRank(a) - layerRank(b) || a.localeCompare(b));
   const rows = v.reports.filter((r) => names.some((n) => typeof r.values[n] === 'number'));
-  const axis = phaseAxis([v]);
+  const axis = opts.phaseAxis === false ? null : phaseAxis([v]);
   const place = axis ? placer(axis, v) : null;
   const at = (tMs: number): Json[] => (place ? [place(tMs), 0, round3(tMs / 1000)] : [round3(tMs / 1000), 0]);
   // Each layer value is drawn at the moment the child measured it (a dot), straight lines between:
