@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { renderHtml } from '../../src/report/html.js';
 import { pageMapCharts } from '../../src/report/html-charts.js';
+import { phaseAxis, placer } from '../../src/report/phase-axis.js';
 import type { Run } from '../../src/run/schema.js';
 import { CHILD_MISSING, quickMadvFreeRun } from './real-run.js';
 import { chromiumMissing, launch, offlineOnly } from '../helpers/browser.js';
@@ -87,6 +88,19 @@ describe.skipIf(skipReason !== null)('HTML report layout (real madv-free run, ch
       await page.close();
     }, 60_000);
   }
+
+  it('phase axis - every variant’s phases start on the same band edges, however long each took; every band has room', () => {
+    const axis = phaseAxis(run.variants)!;
+    expect(axis).not.toBeNull();
+    for (const s of axis.segments) expect(s.x1 - s.x0, s.phase).toBeGreaterThanOrEqual(50 / axis.segments.length - 0.01);
+    for (const v of run.variants) {
+      const place = placer(axis, v);
+      for (const m of v.marks) {
+        const band = axis.segments.find((s) => s.phase === m.phase);
+        if (band) expect(place(m.tMs), `${v.variant} ${m.phase}`).toBeCloseTo(band.x0, 2);
+      }
+    }
+  });
 
   it('page maps - a column named "end of P" was taken at the mark that ended P', () => {
     let checked = 0;
