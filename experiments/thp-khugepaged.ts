@@ -415,10 +415,10 @@ export default defineExperiment<ThpParams>({
   sampling: { intervalMs: 50, thp: true, memFree: true, pageMaps: { everyMs: 500 } },
   timeoutMs: (p) => p.idleMs + 90_000,
   headline: [
-    { metric: 'region.main.rss@end:touch', label: 'RSS after touch' },
-    { metric: 'region.main.rss@end:free', label: 'RSS after free' },
-    { metric: 'region.main.rss@end:idle', label: 'RSS after idle' },
-    { metric: 'region.main.anonHuge@end:idle', label: 'AnonHugePages after idle' },
+    { metric: 'region.main.rss@end:touch', label: 'region RSS after touch' },
+    { metric: 'region.main.rss@end:free', label: 'region RSS after free' },
+    { metric: 'region.main.rss@end:idle', label: 'region RSS after idle' },
+    { metric: 'region.main.anonHuge@end:idle', label: 'region AnonHugePages after idle' },
     { metric: 'metric.regrowMs', label: 'time to regrow 90%' },
     // the pressure variant's story: still charged after the free, split only under pressure
     { metric: 'cgroup.usage@end:idle', label: 'cgroup charge before pressure' },

@@ -22,6 +22,7 @@ import { workshopCommand } from './cli/workshop.js';
 import { compareCli } from './cli/compare.js';
 import { validateCommand } from './cli/validate.js';
 import { restoreLeftovers } from './system/leftovers.js';
+import { examplesText } from './cli/examples.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, restore: 3 } as const;
 
@@ -99,8 +100,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   )
     .option('--real', 'also run each variant’s real counterpart (the program the replay stands for), built with this machine’s toolchain')
     .option('--real-only', 'run the real counterparts only, not the replays')
-    .option('--json', 'print the Runs as JSON on stdout instead of the summary')
-    .addOption(new Option('--format <list>', 'reports to write: html,md,csv (json always)').default('html,md,csv'))
+    .option('--json', 'print the Runs as JSON on stdout instead of the summary (schema rsslab.runs/1); progress goes to stderr')
+    .addOption(new Option('--format <list>', 'report files to write: html,md,csv (the Run JSON file always)').default('html,md,csv'))
     .action(async (experiments: string[], opts) => setExit(await runCommand(experiments, opts)));
 
   withRunOptions(
@@ -109,22 +110,28 @@ export function buildProgram(setExit: (code: number) => void): Command {
       .description('run each replay beside its real counterpart and check they agree (exit 1 when they do not)')
       .argument('[experiments...]', 'experiments to validate (default: every one with a real counterpart)'),
   )
-    .option('--json', 'print the agreement as JSON (schema rsslab.validate) on stdout')
-    .addOption(new Option('--format <list>', 'reports to write: html,md,csv (json always)').default('html,md,csv'))
+    .option('--json', 'print the agreement as JSON on stdout (schema rsslab.validate); progress goes to stderr')
+    .addOption(new Option('--format <list>', 'report files to write: html,md,csv (the Run JSON file always)').default('html,md,csv'))
     .action(async (experiments: string[], opts) => setExit(await validateCommand(experiments, opts)));
 
-  program.command('list').description('list experiments and their variants').option('--json', 'as JSON').action(async (opts) => setExit(await listCommand(opts)));
+  program
+    .command('list')
+    .description('list experiments and their variants; name one to see its variants (what each needs) and parameters')
+    .argument('[experiment]', `one experiment: ${EXPERIMENT_IDS.join(', ')}`)
+    .option('--json', 'print JSON on stdout (schema rsslab.list/1, or rsslab.experiment/1 for one)')
+    .action(async (experiment: string | undefined, opts) => setExit(await listCommand(experiment, opts)));
 
   program
     .command('doctor')
-    .description('what this machine can show: kernel, THP, cgroups, root, allocators, features — and what each means')
-    .option('--json', 'as JSON')
+    .description('what this machine can show: kernel, THP, cgroups, root, allocators, features — and what each means; exit 0 every default variant can run, 1 some would be skipped, 2 none can')
+    .option('--json', 'print JSON on stdout (schema rsslab.doctor/1)')
     .action(async (opts) => setExit(await doctorCommand(opts)));
 
   program
     .command('restore')
     .description('put back every knob and remove every cgroup a killed rsslab run left behind (replays the journal)')
-    .action(async () => setExit(await restoreCommand()));
+    .option('--json', 'print JSON on stdout (schema rsslab.restore/1)')
+    .action(async (opts) => setExit(await restoreCommand(opts)));
 
   program
     .command('watch')
@@ -137,7 +144,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--interval <ms>', `sampling interval (≥ ${MIN_INTERVAL_MS} ms)`, intervalMs, 20)
     .option('--duration <duration>', 'stop watching after this long (default: until the command exits)', durationMs)
     .option('--out <dir>', 'folder for the Run JSON and reports', 'rsslab-runs')
-    .option('--json', 'print the Run as JSON on stdout')
+    .option('--json', 'print the Run as JSON on stdout (schema rsslab.watch/1); the command’s own output goes to stderr')
     .option('--expect <text>', "an expectation stored in the Run; exit 1 if it fails, e.g. 'rss@start:settled <= 1.2 * rss@start:watch' (repeatable)", collect, [])
     .option('--mark-on-stdout <regex>', 'turn lines of the command’s stdout that match into phase marks (group "phase" or the first group names the phase)')
     .option('--settle <duration>', 'mark a phase "settled" this long after the last mark (the command must still be running then), e.g. 5s', durationMs)
@@ -152,8 +159,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--threshold-abs <size>', 'absolute threshold for byte figures', '8MiB')
     .option('--threshold <metric=spec>', 'per-metric override, e.g. region.main.rss@end:free=5%,4MiB or metric.regrowMs=20%,1s,lower (repeatable)', collect, [])
     .option('--alpha <p>', 'significance level of the permutation test on the repeats', '0.05')
-    .option('--markdown <file>', 'append a Markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY")')
-    .option('--format <format>', 'stdout: text, md or json', 'text')
+    .option('--markdown <file>', 'append a Markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY"); - prints it on stdout')
+    .option('--json', 'print the comparison as JSON on stdout (schema rsslab.compare/1)')
+    .addOption(new Option('--format <format>', 'deprecated: use --json or --markdown -').hideHelp())
     .action(async (baseline: string, candidate: string, opts) => setExit(await compareCli(baseline, candidate, opts)));
 
   program
@@ -161,7 +169,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('redraw reports (HTML, Markdown, CSV) from saved Run files or folders')
     .argument('<paths...>', 'Run JSON files or folders holding them')
     .option('--out <dir>', 'folder for the reports (default: beside the first input)')
-    .option('--format <list>', 'html,md,csv', 'html,md,csv')
+    .option('--format <list>', 'report files to write: html,md,csv', 'html,md,csv')
     .action(async (paths: string[], opts) => setExit(await reportCli(paths, opts)));
 
   program
@@ -179,6 +187,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <dir>', 'folder for Run JSON and reports', 'rsslab-runs')
     .action(async (experiments: string[], opts) => setExit(await workshopCommand(experiments, opts)));
 
+  program.addHelpText('after', examplesText('rsslab'));
+  for (const c of program.commands) c.addHelpText('after', examplesText(c.name()));
   return program;
 }
 
@@ -233,4 +243,10 @@ export async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
+});
+
+// `rsslab list | head`: a reader that stops reading is not an error
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
 });

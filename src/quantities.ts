@@ -1,13 +1,19 @@
 // Sizes and durations as people write and read them (256MiB, 10s): parsed for parameters, thresholds
-// and expectations, formatted for reports and messages alike. Binary units: memory comes in powers of two.
-const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+// and expectations, formatted for reports and messages alike. A unit means what it says, the way
+// GNU coreutils reads it: KiB/MiB/GiB (and the bare K/M/G) are powers of 1024, kB/MB/GB powers of
+// 1000 — "300MB" is 300,000,000 bytes, not 300 MiB. Reports print binary units only.
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3, t: 1024 ** 4, tib: 1024 ** 4,
+  kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3, tb: 1000 ** 4,
+};
 const TIME_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000 };
 
-/** "256MiB", "2g", "4096" → bytes (binary units: sizes of memory are powers of two). */
+/** "256MiB", "2g", "4096" → bytes; "300MB" → 300,000,000 (decimal units are decimal). */
 export function parseBytes(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m ? SIZE_UNITS[(m[2] ?? '').toLowerCase() || 'b'] : undefined;
-  if (!m || unit === undefined) throw new RangeError(`"${text}" is not a size: use a number of bytes or a unit, e.g. 4096, 64KiB, 256MiB, 2GiB`);
+  if (!m || unit === undefined) throw new RangeError(`"${text}" is not a size: use a number of bytes or a unit, e.g. 4096, 64KiB, 256MiB, 2GiB (binary) or 300MB (decimal, 300,000,000 bytes)`);
   const bytes = Math.round(Number(m[1]) * unit);
   if (!Number.isSafeInteger(bytes)) throw new RangeError(`"${text}" is too large`);
   return bytes;

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { loadRuns, RunLoadError } from '../report/load.js';
 import type { Run } from '../run/schema.js';
 import { compareRuns, CompareInputError } from '../check/compare.js';
+import { jsonDocument } from './json.js';
 import { renderCompareMarkdown, renderCompareTerminal } from '../report/compare.js';
 import { terminalText } from '../run/sanitize.js';
 import { DEFAULT_THRESHOLDS, parseAbs, parseRel, parseThresholdOverride, type ThresholdConfig } from '../check/thresholds.js';
@@ -18,6 +19,8 @@ export interface CompareCliOptions {
   alpha?: string;
   /** append the Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY) */
   markdown?: string;
+  json?: boolean;
+  /** deprecated: text, md or json on stdout (--json and --markdown - replace it) */
   format?: string;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
@@ -47,16 +50,19 @@ export async function compareCli(baselinePath: string, candidatePath: string, o:
   const out = o.stdout ?? process.stdout;
   const err = o.stderr ?? process.stderr;
   try {
-    const format = o.format ?? 'text';
-    if (!['text', 'md', 'json'].includes(format)) throw new RangeError(`--format "${format}": use text, md or json`);
+    if (o.format !== undefined) {
+      if (!['text', 'md', 'json'].includes(o.format)) throw new RangeError(`--format "${o.format}": compare writes no files; use --json for JSON or --markdown - for Markdown on stdout`);
+      err.write(`rsslab compare: --format is deprecated (it names files elsewhere): use ${o.format === 'json' ? '--json' : o.format === 'md' ? '--markdown -' : 'no flag'}\n`);
+    }
+    const format = o.json ? 'json' : o.markdown === '-' ? 'md' : (o.format ?? 'text');
     const alpha = o.alpha === undefined ? 0.05 : Number(o.alpha);
     if (!(alpha > 0 && alpha < 1)) throw new RangeError(`--alpha "${o.alpha}": a significance level between 0 and 1, e.g. 0.05`);
     const cfg = thresholds(o);
     const result = compareRuns(await load('baseline', baselinePath), await load('candidate', candidatePath), { thresholds: cfg, alpha });
     const markdown = renderCompareMarkdown(result);
-    if (format === 'json') out.write(JSON.stringify(result) + '\n');
+    if (format === 'json') out.write(jsonDocument('rsslab.compare/1', result));
     else out.write(format === 'md' ? markdown : renderCompareTerminal(result));
-    if (o.markdown) {
+    if (o.markdown && o.markdown !== '-') {
       // appended: $GITHUB_STEP_SUMMARY collects what every command of a step writes
       try {
         mkdirSync(dirname(o.markdown), { recursive: true });

@@ -1,7 +1,41 @@
 // `rsslab doctor`: what this machine can show, and what each finding means for which experiment.
+// Its exit code answers one question a script can ask: can this machine run the default set
+// (what `npm run experiment` runs, as root with --tune-system)? 0 every default variant can run,
+// 1 some would be skipped (listed with the reason), 2 none can.
+import { EXPERIMENT_IDS, loadExperiment } from '../../experiments/index.js';
 import { describeLab, type LabMachine } from '../lab/machine.js';
+import { planVariant } from '../lab/plan.js';
+import { resolveParams, variantParams } from '../lab/params.js';
 import { formatBytes } from '../report/units.js';
 import { COMPILERS, findExecutable } from '../lab/toolchain.js';
+import { printJson } from './json.js';
+
+export const DOCTOR_EXIT = { all: 0, some: 1, none: 2 } as const;
+
+export interface DefaultSetCheck {
+  runnable: string[];
+  skipped: Array<{ variant: string; reason: string }>;
+}
+
+/** Plan every default variant of every experiment on this machine, as `rsslab run --all --tune-system` would. */
+export async function checkDefaultSet(lab: LabMachine): Promise<DefaultSetCheck> {
+  const out: DefaultSetCheck = { runnable: [], skipped: [] };
+  for (const id of EXPERIMENT_IDS) {
+    const def = await loadExperiment(id);
+    const params = resolveParams(def, { quick: false, overrides: {} });
+    for (const v of def.variants.filter((x) => x.default)) {
+      const plan = planVariant(def, v, variantParams(params, v.params, {}), lab);
+      if (plan.skip) out.skipped.push({ variant: `${id}/${v.id}`, reason: plan.skip });
+      else out.runnable.push(`${id}/${v.id}`);
+    }
+  }
+  return out;
+}
+
+export function doctorExit(check: DefaultSetCheck): number {
+  if (check.skipped.length === 0) return DOCTOR_EXIT.all;
+  return check.runnable.length === 0 ? DOCTOR_EXIT.none : DOCTOR_EXIT.some;
+}
 
 interface Finding {
   what: string;
@@ -52,10 +86,15 @@ export function findings(lab: LabMachine): Finding[] {
 export async function doctorCommand(o: { json?: boolean }): Promise<number> {
   const lab = await describeLab();
   const list = findings(lab);
+  const check = await checkDefaultSet(lab);
+  const code = doctorExit(check);
   if (o.json) {
-    process.stdout.write(JSON.stringify({ machine: lab.machine, findings: list }, null, 2) + '\n');
-    return 0;
+    printJson('rsslab.doctor/1', { exitCode: code, defaultSet: check, machine: lab.machine, findings: list });
+    return code;
   }
   for (const f of list) process.stdout.write(`${f.ok ? '✓' : '✗'} ${f.what.padEnd(20)} ${f.value}\n    ${f.meaning}\n`);
-  return 0;
+  const total = check.runnable.length + check.skipped.length;
+  process.stdout.write(`\nDefault set (rsslab run --all, as root with --tune-system): ${check.runnable.length} of ${total} variants can run here.\n`);
+  for (const s of check.skipped) process.stdout.write(`  skipped ${s.variant}: ${s.reason}\n`);
+  return code;
 }

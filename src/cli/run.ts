@@ -8,6 +8,8 @@ import { createProgress, defaultInteractive } from '../report/progress.js';
 import { renderTerminalSummary } from '../report/terminal.js';
 import { writeReports, parseFormats } from '../report/write.js';
 import { outputDir } from './out.js';
+import { useColor } from '../report/color.js';
+import { printJson } from './json.js';
 
 export interface RunCliOptions {
   all?: boolean;
@@ -39,9 +41,9 @@ export async function runCommand(experiments: string[], o: RunCliOptions): Promi
   if (ids.length === 0) throw new UsageError(`name an experiment (${EXPERIMENT_IDS.join(', ')}) or pass --all`);
   if (o.all && experiments.length) throw new UsageError('give experiments or --all, not both');
   const { runs, dir, written } = await runAndSave(ids, o, subjectsOption(o));
-  if (o.json) process.stdout.write(JSON.stringify(runs) + '\n');
+  if (o.json) printJson('rsslab.runs/1', { files: [...runs.map((r) => `${r.experiment.id}.json`), ...written.map((f) => f.slice(dir.length + 1))].map((f) => `${dir}/${f}`), runs }, { pretty: false });
   else {
-    process.stdout.write('\n' + renderTerminalSummary(runs, { color: defaultInteractive(process.stdout) }));
+    process.stdout.write('\n' + renderTerminalSummary(runs, { color: useColor(process.stdout) }));
     process.stdout.write(`\nRuns and reports in ${dir}: ${[...runs.map((r) => `${r.experiment.id}.json`), ...written.map((f) => f.slice(dir.length + 1))].join(', ')}\n`);
   }
   const failed = runs.some((r) => r.variants.some((v) => v.status === 'failed' || v.expectations.some((e) => e.status === 'failed')));

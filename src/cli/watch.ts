@@ -4,7 +4,8 @@ import { UsageError } from '../lab/runner.js';
 import { writeFileAtomic } from '../run/io.js';
 import { createProgress } from '../report/progress.js';
 import { renderTerminalSummary } from '../report/terminal.js';
-import { defaultInteractive } from '../report/progress.js';
+import { useColor } from '../report/color.js';
+import { printJson } from './json.js';
 import { join } from 'node:path';
 import { outputDir } from './out.js';
 import { parseExpectations } from '../check/expect.js';
@@ -50,15 +51,16 @@ export async function watchCommand(command: string[], o: WatchCliOptions): Promi
     ...(o.duration !== undefined ? { durationMs: o.duration } : {}),
     observer: progress,
     expect,
-    ...(markOnStdout ? { markOnStdout, stdoutTo: o.json ? process.stderr : process.stdout } : {}),
+    ...(markOnStdout ? { markOnStdout } : {}),
+    stdoutTo: o.json ? process.stderr : process.stdout,
     ...(o.settle !== undefined ? { settleMs: o.settle } : {}),
     sampleLogDir: dir,
   });
   progress.close();
   const file = join(dir, `watch-${run.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileAtomic(file, JSON.stringify(run) + '\n');
-  if (o.json) process.stdout.write(JSON.stringify(run) + '\n');
-  else process.stdout.write(renderTerminalSummary([run], { color: defaultInteractive(process.stdout) }) + `Run written to ${file}\n`);
+  if (o.json) printJson('rsslab.watch/1', { file, run }, { pretty: false });
+  else process.stdout.write(renderTerminalSummary([run], { color: useColor(process.stdout) }) + `Run written to ${file}\n`);
   // exit 1 when the command failed or an --expect did not hold (the summary lists it with both values)
   const v = run.variants[0];
   return v?.status === 'ok' && v.expectations.every((e) => e.status !== 'failed') ? 0 : 1;

@@ -68,5 +68,7 @@ export function planVariant(def: ExperimentDefinition<Params>, v: VariantSpec<Pa
   if (def.sampling?.pageMaps && !lab.pageFlags) {
     skippedSettings.push({ what: 'page flags (huge, lazily freed)', reason: 'reading /proc/kpageflags needs root: page maps show presence only' });
   }
-  return { variant: v, params, skip: reasons.length ? reasons.join('; ') : null, env, knobs, cgroupLimitBytes: limit, skippedSettings };
+  // a variant that requires jemalloc and also selects it would say the same thing twice
+  const distinct = [...new Set(reasons)];
+  return { variant: v, params, skip: distinct.length ? distinct.join('; ') : null, env, knobs, cgroupLimitBytes: limit, skippedSettings };
 }

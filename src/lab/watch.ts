@@ -40,7 +40,7 @@ export interface WatchOptions {
    * in C: stdio is fully buffered on a pipe). The output still reaches `stdoutTo`.
    */
   markOnStdout?: RegExp;
-  /** where the command's stdout goes when rsslab reads it for marks (default process.stdout) */
+  /** where the command's stdout goes (default process.stdout; process.stderr keeps rsslab's stdout for JSON) */
   stdoutTo?: NodeJS.WritableStream;
   /**
    * Add a phase "settled" that starts this long after the last mark before the end, so that
@@ -129,7 +129,8 @@ export async function watch(o: WatchOptions): Promise<Run> {
   if (!o.pid) {
     const [file, ...args] = o.command!;
     const wrapper = join(packageRoot(), 'dist', 'src', 'lab', 'exec-thp.js');
-    const stdio = o.markOnStdout ? (['inherit', 'pipe', 'inherit'] as const) : 'inherit';
+    // with --json rsslab's stdout carries one JSON document: the command's own output goes to stderr (fd 2)
+    const stdio = o.markOnStdout ? (['inherit', 'pipe', 'inherit'] as const) : o.stdoutTo === process.stderr ? (['inherit', 2, 'inherit'] as const) : ('inherit' as const);
     const spawnOpts = { env, extendEnv: true, stdio, reject: false, buffer: false } as const;
     child = o.thpDisable ? execa(process.execPath, [wrapper, file!, ...args], spawnOpts) : execa(file!, args, spawnOpts);
     if (child.pid === undefined) {

@@ -15,7 +15,16 @@ export const CHART_OPTIONS = String.raw`
   function pageMapOption(spec) {
     var g = spec.grid;
     var states = Object.keys(spec.states);
-    var xs = g.snapshots.map(function (s) { return (s.tMs / 1000).toFixed(1) + ' s\n' + s.phase; });
+    var xs = g.snapshots.map(function (s) { return s.label || s.phase; });
+    var times = g.snapshots.map(function (s) { return (s.tMs / 1000).toFixed(1) + ' s'; });
+    // label the columns that end a phase first, then others, never two closer than a label's width
+    var plotPx = Math.max(120, (spec.widthPx || 600) - 130);
+    var gap = Math.max(1, Math.ceil(xs.length * 22 / plotPx));
+    var narrow = (spec.widthPx || 600) < 500;
+    var shown = {};
+    var last = -Infinity;
+    g.snapshots.forEach(function (s, i) { if (/^(end of|before) /.test(s.label || '') && i - last >= gap) { shown[i] = true; last = i; } });
+    if (g.snapshots.length && !Object.keys(shown).length) shown[0] = true;
     var cells = g.snapshots.length ? g.snapshots[0].cells.length : 0;
     var cellBytes = g.pagesPerCell * g.pageSize;
     var ys = [];
@@ -29,16 +38,16 @@ export const CHART_OPTIONS = String.raw`
     });
     return {
       animation: false,
-      grid: { left: 100, right: 30, top: 70, bottom: 76, show: true, backgroundColor: '#ececec', borderWidth: 0 },
-      xAxis: { type: 'category', data: xs, name: 'time and phase', nameLocation: 'middle', nameGap: 52, nameTextStyle: { fontSize: 15 }, axisLabel: { fontSize: 14, lineHeight: 18, interval: Math.max(0, Math.ceil(xs.length / 8) - 1) } },
+      grid: { left: 100, right: 30, top: 70, bottom: 100, show: true, backgroundColor: '#ececec', borderWidth: 0 },
+      xAxis: { type: 'category', data: xs, name: 'snapshot (end of each phase, then during it)', nameLocation: 'middle', nameGap: 80, nameTextStyle: { fontSize: 15 }, axisLabel: { fontSize: 12, lineHeight: 15, rotate: 40, interval: function (i) { return shown[i] === true; } } },
       yAxis: { type: 'category', data: ys, name: 'offset in region', nameTextStyle: { fontSize: 15 }, axisLabel: { fontSize: 14, interval: Math.max(0, Math.ceil(cells / 8) - 1) } },
       visualMap: {
-        type: 'piecewise', dimension: 2, orient: 'horizontal', top: 4, left: 'center', textStyle: { fontSize: 16 },
+        type: 'piecewise', dimension: 2, orient: 'horizontal', top: 4, left: 'center', textStyle: { fontSize: narrow ? 12 : 16 }, itemGap: narrow ? 6 : 10, itemWidth: narrow ? 14 : 20,
         pieces: states.map(function (s, k) { return { value: k, label: spec.states[s].label, color: spec.states[s].color }; })
       },
       tooltip: {
         formatter: function (p) {
-          return esc(xs[p.value[0]].replace('\n', ' · ') + ' · ' + ys[p.value[1]] + ': ' + spec.states[states[p.value[2]]].label);
+          return esc(xs[p.value[0]] + ' (' + times[p.value[0]] + ') · ' + ys[p.value[1]] + ': ' + spec.states[states[p.value[2]]].label);
         }
       },
       series: [{ type: 'heatmap', data: points, progressive: 0 }]

@@ -11,6 +11,7 @@ import { parseFormats, REPORT_FORMATS, ReportRenderError, writeReports, type Rep
 import { OutputTargetError } from './out-target.js';
 import { terminalText } from '../run/sanitize.js';
 import { drawable } from './drawable.js';
+import { useColor } from './color.js';
 
 export interface ReportCommandOptions {
   /** output folder; default: the folder given, or the folder of the first file */
@@ -53,7 +54,7 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
   }
   // re-check each stored expectation against the stored data with today's metric code (skips stay skipped)
   const runs = loaded.runs.map((l) => ({ ...l.run, variants: l.run.variants.map((v) => ({ ...v, expectations: rejudge(v) })) }));
-  const color = out.isTTY === true && process.env.CI !== 'true';
+  const color = useColor(out);
   out.write(renderTerminalSummary(runs.map(drawable), { color }));
   const outDir = opts.out ?? (await defaultOut(paths[0]!));
   try {

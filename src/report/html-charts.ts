@@ -5,6 +5,7 @@ import type { Run, VariantRun } from '../run/schema.js';
 import { pageGrids, type PageGrid } from './pagemap-grid.js';
 import { discoverSeries, seriesPoints, variantRunName, type SeriesPoint } from './series.js';
 import { bytesToMiB, formatBytes } from './units.js';
+import { phaseAxis, placer, type PhaseAxis, type PhaseSegment } from './phase-axis.js';
 
 /** Okabe–Ito, colour-blind safe and readable on a projector (yellow left out: invisible on white). */
 export const VARIANT_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#7F3C8D', '#444444', '#B8860B', '#1B9E77'];
@@ -26,6 +27,8 @@ export interface LinesChart {
   /** every series with the toggle it belongs to; the client shows those whose kind is checked */
   series: Array<{ kind: string; option: { [k: string]: Json } }>;
   kinds: Array<{ kind: string; label: string; on: boolean; dash: number[] | null }>;
+  /** the phase bands of a phase-aligned x axis (points are [position, MiB, seconds]); null: x is seconds */
+  phases: PhaseSegment[] | null;
 }
 
 export interface LayersChart {
@@ -33,6 +36,7 @@ export interface LayersChart {
   kind: 'layers';
   title: string;
   option: { [k: string]: Json };
+  phases: PhaseSegment[] | null;
 }
 
 export interface PageMapChart {
@@ -70,8 +74,34 @@ export function decimate(points: SeriesPoint[], maxPoints: number): SeriesPoint[
   return out;
 }
 
-function xyData(points: SeriesPoint[]): Json[] {
-  return decimate(points, 3000).map((p) => [round3(p.tMs / 1000), round3(bytesToMiB(p.value))]);
+/** [seconds, MiB], or [axis position, MiB, seconds] on a phase-aligned axis. */
+function xyData(points: SeriesPoint[], place: ((tMs: number) => number) | null = null): Json[] {
+  return decimate(points, 3000).map((p) =>
+    place ? [place(p.tMs), round3(bytesToMiB(p.value)), round3(p.tMs / 1000)] : [round3(p.tMs / 1000), round3(bytesToMiB(p.value))],
+  );
+}
+
+/** The x axis over phase bands: no numbers (positions mean nothing), alternate bands shaded; the page labels them. */
+function phaseXAxis(): { [k: string]: Json } {
+  return { type: 'value', min: 0, max: 100, axisLabel: { show: false }, axisTick: { show: false }, splitLine: { show: false } };
+}
+
+function phaseBands(axis: PhaseAxis): { [k: string]: Json } {
+  return {
+    silent: true,
+    itemStyle: { color: 'rgba(0, 40, 80, 0.06)' },
+    data: axis.segments.filter((_, i) => i % 2 === 1).map((s) => [{ xAxis: s.x0 }, { xAxis: s.x1 }]),
+  };
+}
+
+function phaseLines(axis: PhaseAxis): { [k: string]: Json } {
+  return {
+    symbol: ['none', 'none'],
+    silent: true,
+    label: { show: false },
+    lineStyle: { type: 'solid', width: 1, color: '#9aa5b1' },
+    data: axis.segments.slice(1).map((s) => ({ xAxis: s.x0 })),
+  };
 }
 
 function baseAxes(yName: string): { [k: string]: Json } {
@@ -96,7 +126,12 @@ function legendRows(names: string[], widthPx = 900): number {
 export const DASHES: number[][] = [[8, 5], [2, 4], [10, 3, 2, 3], [1, 7], [16, 5], [4, 2, 4, 8]];
 
 /** RSS of every variant on one chart, phase marks as labelled vertical lines, the other series as toggles. */
-export function rssChart(run: Run, id: string): LinesChart {
+export interface ChartOptions {
+  /** phase-aligned x axis (the static report); false: plain seconds with labelled phase lines (the live workshop page, whose phases are still arriving) */
+  phaseAxis?: boolean;
+}
+
+export function rssChart(run: Run, id: string, opts: ChartOptions = {}): LinesChart {
   const variants = run.variants.filter((v) => v.samples.length > 0 || v.reports.length > 0);
   const extra = discoverSeries(variants, run.experiment.series).filter((s) => s.unit === 'bytes' && !s.name.startsWith('layer.'));
   // Every extra series × every variant is a thicket on a projector: at first show the experiment's
@@ -104,13 +139,15 @@ export function rssChart(run: Run, id: string): LinesChart {
   const shownAtFirst = new Set(run.experiment.series.filter((name) => extra.some((x) => x.name === name)).slice(0, variants.length > 2 ? 1 : 2));
   const labelledPhases = new Set<string>();
   const series: LinesChart['series'] = [];
+  const axis = opts.phaseAxis === false ? null : phaseAxis(variants);
   variants.forEach((v, i) => {
     const name = variantRunName(v, run.variants);
     const color = VARIANT_COLORS[i % VARIANT_COLORS.length]!;
     // label each phase once (on the first variant that has it): variants pass the same phases at
     // nearly the same time, and a label per variant would pile up into an unreadable stack
     // with many variants their phase lines would fill the chart: only the first one carries them then
-    const carriesMarks = variants.length <= 3 || i === 0;
+    const carriesMarks = !axis && (variants.length <= 3 || i === 0);
+    const place = axis ? placer(axis, v) : null;
     const marks = (carriesMarks ? v.marks : []).map((m) => {
       const show = !labelledPhases.has(m.phase);
       labelledPhases.add(m.phase);
@@ -126,8 +163,10 @@ export function rssChart(run: Run, id: string): LinesChart {
         showSymbol: false,
         color,
         lineStyle: { width: 3 },
-        data: xyData(seriesPoints(v, 'rss')),
-        markLine: { symbol: ['none', 'none'], silent: true, lineStyle: { type: 'dashed', width: 1, color, opacity: 0.7 }, label: { position: 'insideEndTop' }, data: marks },
+        data: xyData(seriesPoints(v, 'rss'), place),
+        ...(axis && i === 0
+          ? { markArea: phaseBands(axis), markLine: phaseLines(axis) }
+          : { markLine: { symbol: ['none', 'none'], silent: true, lineStyle: { type: 'dashed', width: 1, color, opacity: 0.7 }, label: { position: 'insideEndTop' }, data: marks } }),
       },
     });
     extra.forEach((s, k) => {
@@ -143,7 +182,7 @@ export function rssChart(run: Run, id: string): LinesChart {
           symbolSize: 5,
           color,
           lineStyle: { width: 2, type: DASHES[k % DASHES.length]! },
-          data: xyData(points),
+          data: xyData(points, place),
           step: s.source === 'report' ? 'end' : false,
           yAxisIndex: MACHINE_SERIES.has(s.name) ? 1 : 0,
         },
@@ -157,6 +196,7 @@ export function rssChart(run: Run, id: string): LinesChart {
     title: 'RSS over time',
     option: {
       ...baseAxes('MiB'),
+      ...(axis ? { xAxis: phaseXAxis() } : {}),
       // the machine's free memory is gigabytes: on its own axis, scaled to its own range, so that
       // the region's megabytes stay readable and MemFree's small moves still show
       yAxis: [
@@ -164,7 +204,7 @@ export function rssChart(run: Run, id: string): LinesChart {
         ...(series.some((x) => x.option.yAxisIndex === 1) ? [{ type: 'value', name: 'MemFree MiB', scale: true, position: 'right', splitLine: { show: false }, axisLabel: { fontSize: 13 }, nameTextStyle: { fontSize: 13 } }] : []),
       ],
       // a plain legend wraps; the plot starts below its estimated rows (about 8 px per character at 15 px)
-      grid: { left: 70, right: 80, top: 40 + 26 * legendRows(names), bottom: 56 },
+      grid: { left: 70, right: series.some((x) => x.option.yAxisIndex === 1) ? 80 : 30, top: 40 + 26 * legendRows(names), bottom: axis ? 12 : 56 },
       legend: { type: 'plain', top: 8, textStyle: { fontSize: 15 }, data: names },
     },
     series,
@@ -172,6 +212,7 @@ export function rssChart(run: Run, id: string): LinesChart {
       { kind: 'rss', label: 'RSS (process)', on: true, dash: null },
       ...extra.map((s, k) => ({ kind: s.name, label: s.label, on: shownAtFirst.has(s.name), dash: DASHES[k % DASHES.length]! })),
     ],
+    phases: axis?.segments ?? null,
   };
 }
 
@@ -184,34 +225,52 @@ function layerRank(name: string): number {
 }
 
 /** A stacked area of the layer.* values a variant reported, with its RSS drawn over them. */
-export function layersChart(run: Run, v: VariantRun, id: string): LayersChart | null {
+export function layersChart(run: Run, v: VariantRun, id: string, opts: ChartOptions = {}): LayersChart | null {
   const names = [...new Set(v.reports.flatMap((r) => Object.keys(r.values).filter((k) => k.startsWith('layer.'))))];
   if (names.length === 0) return null;
   names.sort((a, b) => layerRank(a) - layerRank(b) || a.localeCompare(b));
   const rows = v.reports.filter((r) => names.some((n) => typeof r.values[n] === 'number'));
+  const axis = opts.phaseAxis === false ? null : phaseAxis([v]);
+  const place = axis ? placer(axis, v) : null;
+  const at = (tMs: number): Json[] => (place ? [place(tMs), 0, round3(tMs / 1000)] : [round3(tMs / 1000), 0]);
+  // Each layer value is drawn at the moment the child measured it (a dot), straight lines between:
+  // a step held until the next report drew the freed layer above an RSS line that had already
+  // fallen, a state that never existed.
   const series: Json[] = names.map((n, i) => ({
     name: n.slice('layer.'.length),
     type: 'line',
     stack: 'layers',
-    // a layer holds its value until the child reports again: steps, not slopes between reports
-    step: 'end',
     areaStyle: { opacity: 0.85 },
-    showSymbol: false,
+    showSymbol: true,
+    symbolSize: 6,
     lineStyle: { width: 1 },
     color: VARIANT_COLORS[i % VARIANT_COLORS.length]!,
-    data: rows.map((r) => [round3(r.tMs / 1000), round3(bytesToMiB(r.values[n] ?? 0))]),
+    data: rows.map((r) => {
+      const p = at(r.tMs);
+      p[1] = round3(bytesToMiB(r.values[n] ?? 0));
+      return p;
+    }),
   }));
-  series.push({ name: 'RSS', type: 'line', showSymbol: false, color: '#000000', lineStyle: { width: 2, type: 'dashed' }, data: xyData(seriesPoints(v, 'rss')) });
+  series.push({
+    name: 'RSS',
+    type: 'line',
+    showSymbol: false,
+    color: '#000000',
+    lineStyle: { width: 2, type: 'dashed' },
+    data: xyData(seriesPoints(v, 'rss'), place),
+    ...(axis ? { markArea: phaseBands(axis), markLine: phaseLines(axis) } : {}),
+  });
   return {
     id,
     kind: 'layers',
     title: `Where the RSS is — ${variantRunName(v, run.variants)}`,
-    option: { ...baseAxes('MiB'), legend: { top: 8, textStyle: { fontSize: 14 } }, series },
+    option: { ...baseAxes('MiB'), ...(axis ? { xAxis: phaseXAxis(), grid: { left: 70, right: 30, top: 56, bottom: 12 } } : {}), legend: { top: 8, textStyle: { fontSize: 14 } }, series },
+    phases: axis?.segments ?? null,
   };
 }
 
 export function pageMapCharts(run: Run, v: VariantRun, idPrefix: string): PageMapChart[] {
-  return pageGrids(v.pageMaps).map((grid, i) => ({
+  return pageGrids(v.pageMaps, 512, 240, v.marks).map((grid, i) => ({
     id: `${idPrefix}-${i}`,
     kind: 'pagemap',
     title: `Pages of region "${grid.region}" over time — ${variantRunName(v, run.variants)} (${formatBytes(grid.pages * grid.pageSize)}, ${grid.pagesPerCell} page${grid.pagesPerCell > 1 ? 's' : ''} per row, from ${grid.source}; grey: not resident)`,

@@ -2,7 +2,6 @@
 // readable on a projector, and explains itself in a screenshot: the chart, the story beside it,
 // the machine and each variant's settings under it. Everything from the Run is data: it reaches
 // the page escaped (text) or inside a JSON block whose "<" are escaped (charts).
-import { terminalText } from '../run/sanitize.js';
 import type { Run, VariantRun } from '../run/schema.js';
 import { chartLibraryScript, packedChartScripts } from './chart-bundle.js';
 import { CLIENT_SCRIPT } from './html-client.js';
@@ -12,14 +11,13 @@ import { variantRunName } from './series.js';
 import { experimentAgreement } from '../check/agreement.js';
 import { agreementCells, rankText, VERDICT_TEXT } from './agreement.js';
 import { isReal } from '../run/subject.js';
-import { countExpectations, describeComparison, formatCounts, formatHeadline, statusMark } from './summary.js';
+import { absentNotes } from './absent.js';
+import { phaseStrip } from './phase-strip.js';
+import { countExpectations, describeComparison, describeSkipped, formatCounts, formatHeadline, statusMark } from './summary.js';
 import { formatBytes, formatMs, formatParam } from './units.js';
 
-/** Escape text for HTML content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  // controls from a Run are shown as text (\x1B), like in the terminal: the file may be cat'ed too
-  return terminalText(text, { newlines: true }).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
+export { escapeHtml } from './escape.js';
+import { escapeHtml } from './escape.js';
 
 /** JSON safe inside <script>: no "</script>", no "<!--", no line separators that end a JS string. */
 export function jsonForScript(value: unknown): string {
@@ -34,9 +32,10 @@ export function echartsScript(): string {
 const e = escapeHtml;
 
 function table(head: string[], rows: string[][], cls = ''): string {
-  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+  // wide tables scroll inside their own box: on a phone the page keeps its width
+  return `<div class="table-scroll"><table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+    .join('')}</tbody></table></div>`;
 }
 
 function machineTable(run: Run): string {
@@ -54,7 +53,7 @@ function machineTable(run: Run): string {
     ['Node', m.node],
     ['rsslab', `${run.rsslabVersion}, ${run.command.join(' ')}`],
   ];
-  return `<table class="kv">${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>`;
+  return `<div class="table-scroll"><table class="kv">${rows.map(([k, v]) => `<tr><th>${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table></div>`;
 }
 
 function settingsCell(v: VariantRun): string {
@@ -76,7 +75,7 @@ function variantsTable(run: Run): string {
     const thp = `${s.thp.enabled ?? '?'}/${s.thp.defrag ?? '?'}, sleep ${s.thp.scanSleepMs ?? '?'} ms, ${s.thp.pagesToScan ?? '?'} pages, max_ptes_none ${s.thp.maxPtesNone ?? '?'}`;
     const status = v.status === 'ok' ? 'ok' : `${v.status}${v.failure ? `: ${v.failure.reason}` : ''}`;
     return [
-      `<strong>${e(variantRunName(v, run.variants))}</strong><div class="muted">${e(v.description)}</div>`,
+      `<strong>${e(variantRunName(v, run.variants))}</strong><div>${e(v.label)}</div><div class="muted">${e(v.description)}</div>`,
       e(status),
       e(alloc),
       settingsCell(v),
@@ -91,7 +90,7 @@ function variantsTable(run: Run): string {
 function headlineTable(run: Run): string {
   const head = ['variant', ...run.experiment.headline.map((h) => h.label), 'expectations'];
   const rows = run.variants.map((v) => [
-    e(variantRunName(v, run.variants)),
+    `<strong>${e(variantRunName(v, run.variants))}</strong><div class="muted">${e(v.label)}</div>`,
     ...run.experiment.headline.map((h) => e(formatHeadline(v, h.metric))),
     e(formatCounts(countExpectations(v.expectations))),
   ]);
@@ -104,7 +103,7 @@ function expectationsTable(run: Run): string {
       `<span class="status-${x.status}">${e(statusMark(x.status))} ${e(x.status)}</span>`,
       e(variantRunName(v, run.variants)),
       e(x.text),
-      `<code>${e(x.status === 'skipped' ? `${x.left} ${x.op} ${String(x.right)}` : describeComparison(x))}</code>`,
+      `<code>${e(x.status === 'skipped' ? describeSkipped(x) : describeComparison(x))}</code>`,
       e(x.reason ?? ''),
     ]),
   );
@@ -155,7 +154,8 @@ function toggles(chart: LinesChart): string {
 }
 
 function chartDiv(spec: ChartSpec, cls: string): string {
-  return `<figure class="chart-box"><figcaption>${e(spec.title)}</figcaption><div id="${e(spec.id)}" class="chart ${cls}" data-chart-kind="${spec.kind}"></div></figure>`;
+  const strip = spec.kind === 'pagemap' ? '' : phaseStrip(spec);
+  return `<figure class="chart-box"><figcaption>${e(spec.title)}</figcaption><div id="${e(spec.id)}" class="chart ${cls}${strip ? ' has-phases' : ''}" data-chart-kind="${spec.kind}"></div>${strip}</figure>`;
 }
 
 function runSection(run: Run, index: number, charts: ChartSpec[]): string {
@@ -172,7 +172,7 @@ function runSection(run: Run, index: number, charts: ChartSpec[]): string {
 <p class="machine-line">Linux ${e(run.machine.kernel)} · THP ${e(run.machine.thp.enabled ?? '?')} · khugepaged ${e(String(run.machine.thp.scanSleepMs ?? '?'))} ms / ${e(
     String(run.machine.thp.pagesToScan ?? '?'),
   )} pages · max_ptes_none ${e(String(run.machine.thp.maxPtesNone ?? '?'))} · params: ${e(params || 'none')}</p>
-<div class="chart-row"><div>${chartDiv(main, 'chart-main')}${toggles(main)}
+<div class="chart-row"><div>${chartDiv(main, 'chart-main')}${toggles(main)}${absentNotes(run)}
 ${layers.length ? `<h3>Layers of RSS</h3><div class="grid-2">${layers.map((c) => chartDiv(c, 'chart-small')).join('')}</div>` : ''}
 ${pageMaps.length ? `<h3>Page maps</h3><div class="grid-2">${pageMaps.map((c) => chartDiv(c, 'chart-small')).join('')}</div>` : ''}
 </div>${storyAside(run)}</div>

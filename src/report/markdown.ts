@@ -10,6 +10,7 @@ import { experimentAgreement } from '../check/agreement.js';
 import { agreementCells, rankText, VERDICT_TEXT } from './agreement.js';
 import { isReal } from '../run/subject.js';
 import { terminalText } from '../run/sanitize.js';
+import { runNotes } from './absent.js';
 
 /** Text for a table cell or a list line: no pipes, no line breaks, no HTML, no Markdown emphasis. */
 export function escapeMarkdown(text: string): string {
@@ -45,7 +46,7 @@ export function renderRunMarkdown(run: Run): string {
   lines.push(`*${md(machineLine(run))} · ${md(x.profile)} profile · ${md(formatMs(run.durationMs))}*`, '');
   const head = ['variant', 'status', ...x.headline.map((h) => md(h.label)), 'expectations'];
   const rows = run.variants.map((v) => [
-    md(variantRunName(v, run.variants)),
+    `${md(variantRunName(v, run.variants))}${v.label && v.label !== v.variant ? ` (${md(v.label)})` : ''}`,
     v.status === 'ok' ? 'ok' : v.status === 'failed' ? '**failed**' : 'skipped',
     ...x.headline.map((h) => md(formatHeadline(v, h.metric))),
     md(formatCounts(countExpectations(v.expectations))),
@@ -75,6 +76,8 @@ export function renderRunMarkdown(run: Run): string {
     for (const k of v.settings.skippedSettings) problems.push(`- **${md(variantRunName(v, run.variants))}** ran without ${md(k.what)}: ${md(k.reason)}`);
   }
   if (problems.length) lines.push('Skipped and failed:', '', problems.join('\n'), '');
+  const notes = runNotes(run);
+  if (notes.length) lines.push('Not shown, and why:', '', notes.map((n) => `- ${md(n)}`).join('\n'), '');
   return lines.join('\n');
 }
 

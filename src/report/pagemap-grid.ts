@@ -2,7 +2,7 @@
 // snapshot, each cell standing for a run of neighbouring pages. A 256 MiB region is 65536 pages;
 // 512 cells of 128 pages each still show khugepaged refilling it 2 MiB (one cell = 512 KiB) at a time.
 import { rlePages, shrinkRle } from './pagemap-cells.js';
-import type { PageMap } from '../run/schema.js';
+import type { Mark, PageMap } from '../run/schema.js';
 
 /** Page states by display priority when a cell's pages tie: huge > resident > lazily freed > swapped > absent. */
 export const PAGE_STATES = ['H', 'r', 'L', 's', '.'] as const;
@@ -17,7 +17,21 @@ export interface PageGrid {
   pagesPerCell: number;
   /** what the flags were read from, e.g. "pagemap+kpageflags" (several when it changed between snapshots) */
   source: string;
-  snapshots: Array<{ tMs: number; phase: string; cells: string }>;
+  /** `label`: what the column shows, e.g. "end of free" or "idle +1.5 s" */
+  snapshots: Array<{ tMs: number; phase: string; label?: string; cells: string }>;
+}
+
+/**
+ * Name a snapshot by what it shows. The sampler takes one the moment a phase is marked — before
+ * the phase has done anything — so it is the picture of the END of the phase before: called
+ * "free" it read as "free did nothing"; called "end of free" (taken at the next mark) it shows the holes.
+ */
+export function snapshotLabel(marks: Mark[], phase: string, tMs: number): string {
+  const i = marks.findIndex((m) => m.phase === phase && Math.abs(m.tMs - tMs) < 1);
+  if (i > 0) return `end of ${marks[i - 1]!.phase}`;
+  if (i === 0) return `before ${phase}`;
+  const since = [...marks].reverse().find((m) => m.tMs <= tMs);
+  return since ? `${since.phase} +${((tMs - since.tMs) / 1000).toFixed(1)} s` : phase;
 }
 
 /**
@@ -63,7 +77,7 @@ export function thin<T>(items: T[], max: number): T[] {
 }
 
 /** One grid per region named in the page maps, snapshots in time order. */
-export function pageGrids(pageMaps: PageMap[], maxColumns = 512, maxSnapshots = 240): PageGrid[] {
+export function pageGrids(pageMaps: PageMap[], maxColumns = 512, maxSnapshots = 240, marks: Mark[] = []): PageGrid[] {
   const byRegion = new Map<string, PageMap[]>();
   for (const pm of pageMaps) {
     const list = byRegion.get(pm.region) ?? [];
@@ -85,7 +99,7 @@ export function pageGrids(pageMaps: PageMap[], maxColumns = 512, maxSnapshots = 
       pages,
       pagesPerCell: perCell,
       source: [...new Set(ordered.map((pm) => pm.source))].join(', '),
-      snapshots: ordered.map((pm) => ({ tMs: pm.tMs, phase: pm.phase, cells: shrinkRle(pm.pages, perCell, cells) })),
+      snapshots: ordered.map((pm) => ({ tMs: pm.tMs, phase: pm.phase, label: snapshotLabel(marks, pm.phase, pm.tMs), cells: shrinkRle(pm.pages, perCell, cells) })),
     });
   }
   return grids;

@@ -136,9 +136,13 @@ export function phaseAt(marks: Mark[], tMs: number): string {
   return phase;
 }
 
-/** Name a variant run for legends and tables: its label, with the repeat ("#2") when there are several. */
-export function variantRunName(v: Pick<VariantRun, 'label' | 'variant' | 'repeat' | 'subject'>, all: Array<Pick<VariantRun, 'repeat'>>): string {
-  const base = (v.label || v.variant) + (v.subject?.kind === 'real' ? ` — real (${v.subject.counterpart})` : '');
+/**
+ * Name a variant run in every report alike (terminal, Markdown, HTML legends and tables): its id —
+ * what `--variant` takes — with the repeat ("#2") when there are several. The label is the
+ * longer description that tables show beside it.
+ */
+export function variantRunName(v: Pick<VariantRun, 'variant' | 'repeat' | 'subject'>, all: Array<Pick<VariantRun, 'repeat'>>): string {
+  const base = v.variant + (v.subject?.kind === 'real' ? ` — real (${v.subject.counterpart})` : '');
   // repeats are numbered by the runner; count them here so 0- and 1-based numbering read the same
   const repeats = [...new Set(all.map((x) => x.repeat))].sort((a, b) => a - b);
   return repeats.length > 1 ? `${base} #${repeats.indexOf(v.repeat) + 1}` : base;

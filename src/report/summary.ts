@@ -62,6 +62,13 @@ export function describeComparison(e: ExpectationResult): string {
   return `${left} ${e.op} ${rightValue}${how}`;
 }
 
+/** A skipped expectation as written, its number in the left side's unit: "rss@max:idle >= 0.9 × 256.0 MiB". */
+export function describeSkipped(e: ExpectationResult): string {
+  const factor = e.factor !== undefined && e.factor !== 1 ? `${e.factor} × ` : '';
+  const right = typeof e.right === 'string' ? e.right : formatValue(e.left, e.right);
+  return `${e.left} ${e.op} ${factor}${right}`;
+}
+
 export function statusMark(status: ExpectationResult['status']): string {
   return status === 'held' ? '✓' : status === 'failed' ? '✗' : '–';
 }

@@ -13,6 +13,7 @@ import { renderAgreementTerminal } from './agreement.js';
 import { isReal } from '../run/subject.js';
 import { terminalSafe } from '../run/sanitize.js';
 import { maxOf } from './max-of.js';
+import { runNotes } from './absent.js';
 
 export interface TerminalOptions {
   /** ANSI colour; default: off (callers pass stream.isTTY && CI !== 'true') */
@@ -43,7 +44,7 @@ function variantTable(run: Run, p: Paint): string {
     const counts = countExpectations(v.expectations);
     const exp = formatCounts(counts);
     return {
-      plain: [variantRunName({ ...v, label: v.variant }, run.variants), v.status, ...headline.map((h) => formatHeadline(v, h.metric)), exp],
+      plain: [variantRunName(v, run.variants), v.status, ...headline.map((h) => formatHeadline(v, h.metric)), exp],
       status: v.status === 'ok' ? p.green('ok') : v.status === 'failed' ? p.red('failed') : p.yellow('skipped'),
       exp: counts.failed ? p.red(exp) : counts.held ? p.green(exp) : exp,
     };
@@ -78,7 +79,7 @@ function sparklines(run: Run, width: number): string[] {
   // loops, not Math.max(...spread): a day of samples is more arguments than the call stack holds
   const t1 = maxOf(all, (a) => maxOf(a.points, (q) => q.tMs, 1), 1);
   const max = maxOf(all, (a) => maxOf(a.points, (q) => q.value, 1), 1);
-  const short = (v: (typeof all)[number]['v']): string => variantRunName({ ...v, label: v.variant }, run.variants);
+  const short = (v: (typeof all)[number]['v']): string => variantRunName(v, run.variants);
   const nameWidth = maxOf(all, (a) => short(a.v).length, 0);
   const lines = [`RSS over time (0–${formatMs(t1)}, scale 0–${formatBytes(max)}):`];
   for (const { v, points } of all) {
@@ -133,6 +134,9 @@ export function renderRunSummary(given: Run, opts: TerminalOptions = {}): string
   if (exp.length) out.push('Expectations failed or skipped:', exp.join('\n'));
   const problems = problemLines(run, p);
   if (problems.length) out.push('Skipped and failed:', problems.join('\n'));
+  // the same notes the HTML report shows beside its chart
+  const notes = runNotes(run);
+  if (notes.length) out.push('Not shown, and why:', notes.map((n) => `  ${n}`).join('\n'));
   return out.join('\n');
 }
 

@@ -104,9 +104,10 @@ export class LiveRun {
     const prefix = `x${this.index}`;
     const thinned = this.variants.map((v) => ({ ...v, samples: thinSamples(v.samples, LIVE_SAMPLES_PER_VARIANT) }));
     const run = this.chartRun(thinned);
-    const out: ChartSpec[] = [rssChart(run, `${prefix}-rss`)];
+    // seconds, not phase bands: the live page has no phase strip, and its phases are still arriving
+    const out: ChartSpec[] = [rssChart(run, `${prefix}-rss`, { phaseAxis: false })];
     thinned.forEach((v, i) => {
-      const c = layersChart(run, v, `${prefix}-layers-${i}`);
+      const c = layersChart(run, v, `${prefix}-layers-${i}`, { phaseAxis: false });
       if (c) out.push(c);
     });
     this.variants.forEach((v, i) => {

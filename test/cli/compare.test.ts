@@ -73,7 +73,7 @@ describe.skipIf(MISSING !== null)('rsslab compare (real quick runs)', () => {
     expect(r.stdout).toMatch(/✗ madv-free\/dontneed region\.main\.rss@end:free: 0 B \(n=3\) → 64\.0 MiB \(n=3\), \+64\.0 MiB/);
     expect(r.stdout).toMatch(/p = 0\.050 ≤ α = 0\.05/);
     expect(r.stdout).toMatch(/1 regression beyond the thresholds/);
-    const md = await rsslab(['compare', base, join(dir, 'doctored'), '--format', 'md']);
+    const md = await rsslab(['compare', base, join(dir, 'doctored'), '--markdown', '-']);
     expect(md.exitCode).toBe(1);
     expect(md.stdout).toMatch(/\*\*❌ 1 regression/);
     // a per-metric threshold above the change turns it into "within the thresholds"

@@ -29,6 +29,13 @@ describe('params', () => {
     expect(parseBytes('256MiB')).toBe(256 * 2 ** 20);
     expect(parseBytes('2g')).toBe(2 * 2 ** 30);
   });
+  it('parseBytes - decimal units mean decimal: 300MB is 300,000,000 bytes, not 300 MiB', () => {
+    expect(parseBytes('300MB')).toBe(300_000_000);
+    expect(parseBytes('64kB')).toBe(64_000);
+    expect(parseBytes('2GB')).toBe(2_000_000_000);
+    expect(parseBytes('300MiB')).toBe(300 * 2 ** 20);
+    expect(() => parseBytes('lots')).toThrow(/300MB \(decimal, 300,000,000 bytes\)/);
+  });
   it('parseBytes - RangeError naming the accepted forms', () => {
     expect(() => parseBytes('lots')).toThrow(/256MiB/);
     expect(() => parseBytes('-5')).toThrow(RangeError);

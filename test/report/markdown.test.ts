@@ -9,10 +9,10 @@ describe('markdown summary', () => {
     const md = renderMarkdown([run]);
     const header = md.split('\n').find((l) => l.startsWith('| variant |'))!;
     for (const h of run.experiment.headline) expect(header).toContain(h.label);
-    const free = md.split('\n').find((l) => l.startsWith('| MADV\\_FREE'))!;
+    const free = md.split('\n').find((l) => l.startsWith('| free (MADV\\_FREE'))!;
     // measured on this machine: after MADV_FREE the 64 MiB region stays resident, LazyFree 63.9 MiB
     expect(free).toContain('| 64.0 MiB | 64.0 MiB | 63.9 MiB |');
-    const dontneed = md.split('\n').find((l) => l.startsWith('| MADV\\_DONTNEED'))!;
+    const dontneed = md.split('\n').find((l) => l.startsWith('| dontneed (MADV\\_DONTNEED'))!;
     expect(dontneed).toContain('| 64.0 MiB | 0 B |');
     expect(md).toContain('Linux 6.18');
     expect(md).toMatch(/Expectations: all \d+ held\./);
@@ -27,7 +27,7 @@ describe('markdown summary', () => {
     expect(free.expectations[0]!.status).toBe('failed');
     const md = renderMarkdown([run]);
     expect(md).toContain('not held:');
-    expect(md).toMatch(/✗ \*\*MADV\\_FREE.*MADV\\_DONTNEED drops RSS at once — `region\.main\.rss@end:free = 64\.0 MiB <= 3\.2 MiB \(0\.05 × 64\.0 MiB\)`/);
+    expect(md).toMatch(/✗ \*\*free\*\*: MADV\\_DONTNEED drops RSS at once — `region\.main\.rss@end:free = 64\.0 MiB <= 3\.2 MiB \(0\.05 × 64\.0 MiB\)`/);
   });
 
   it('markdown - text from the Run cannot break a table or inject HTML', () => {
