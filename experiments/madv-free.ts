@@ -298,7 +298,7 @@ export default defineExperiment<FreeParams>({
     advice: { type: 'string', default: 'free', choices: ['free', 'dontneed', 'none'], description: 'how the region is returned (none: freed without telling the kernel)' },
     holdMs: { type: 'ms', default: 2000, min: 0, description: 'idle time after the free, to show RSS staying put' },
     writeBytes: { type: 'bytes', default: 64 * MiB, min: 0, description: 'bytes at the start of the region written again after the free' },
-    pressure: { type: 'boolean', default: false, description: 'a second mapping inside the memory cgroup asks for more than the limit leaves' },
+    pressure: { type: 'boolean', default: false, description: 'a second mapping inside the memory cgroup asks for more than the limit leaves', pressure: true },
     pressureBeyondBytes: { type: 'bytes', default: 96 * MiB, min: 0, description: 'how far beyond the cgroup limit the pressure phase asks (it maps the headroom plus this)' },
     pressureStepBytes: { type: 'bytes', default: 8 * MiB, min: 4096, description: 'the second mapping is touched this much at a time' },
     cgroupHeadroomBytes: { type: 'bytes', default: 144 * MiB, min: 16 * MiB, description: "the pressure variants' cgroup limit is the region plus this" },

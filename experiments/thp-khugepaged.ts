@@ -324,7 +324,7 @@ export default defineExperiment<ThpParams>({
       default: false,
       description: 'MADV_NOHUGEPAGE on the region when freeing it (Go 1.5–1.21\'s workaround): khugepaged then leaves it alone',
     },
-    pressure: { type: 'boolean', default: false, description: 'after the idle phase, allocate a second region inside the memory cgroup' },
+    pressure: { type: 'boolean', default: false, description: 'after the idle phase, allocate a second region inside the memory cgroup', pressure: true },
     pressureBytes: { type: 'bytes', default: 0, min: 0, description: 'size of the second region; 0: the cgroup headroom plus half the region' },
     cgroupHeadroomBytes: { type: 'bytes', default: 150 * MiB, min: 16 * MiB, description: 'the pressure variant\'s cgroup limit is the region plus this' },
   },
@@ -393,6 +393,7 @@ export default defineExperiment<ThpParams>({
     },
   ],
   speedUp: {
+    what: 'khugepaged',
     knobs: { 'khugepaged/scan_sleep_millisecs': 100, 'khugepaged/pages_to_scan': 65536 },
     withoutIt: (machine, p) => {
       const sleepMs = Number(machine['khugepaged/scan_sleep_millisecs'] ?? 10_000);

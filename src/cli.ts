@@ -95,7 +95,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     program
       .command('run')
       .description('run experiments and write their Runs and reports')
-      .argument('[experiments...]', `experiments to run: ${EXPERIMENT_IDS.join(', ')}`)
+      .argument('[experiments...]', `experiments to run: ${EXPERIMENT_IDS.join(', ')}, or the path of your own experiment file (./my-experiment.mjs)`)
       .option('--all', 'run every experiment (the main job: `npm run experiment`)'),
   )
     .option('--real', 'also run each variant’s real counterpart (the program the replay stands for), built with this machine’s toolchain')

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { runExperiment } from '../lab/runner.js';
+import { runExperiment } from '../experiment-source.js';
 import { chartLibraryScript, packedChartScripts } from '../report/chart-bundle.js';
 import { renderHtml } from '../report/html.js';
 

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { phaseWindow, evaluateMetric, timeToReach } from '../check/metric.js';
 import { features } from '../core/features.js';
-import { loadDefinition, runExperiment } from '../lab/runner.js';
+import { resolveExperiment, runExperiment } from '../experiment-source.js';
 import type { ParamValue } from '../lab/experiment.js';
 import type { KnobChange, VariantRun } from '../run/schema.js';
 import { snapshotKnobs } from '../system/knobs.js';
@@ -157,7 +157,7 @@ async function reproduce(id: CaseId, quick: boolean, root: boolean, log: (m: str
     const regionBytes = num(params, 'regionBytes');
     const { pageSize } = features();
     out.kernelPace = khugepagedPace(regionBytes, pageSize, Number(before['khugepaged/scan_sleep_millisecs']), Number(before['khugepaged/pages_to_scan']));
-    const def = await loadDefinition(id);
+    const def = (await resolveExperiment(id)).definition;
     const knobs = def.speedUp?.knobs ?? {};
     if (out.knobChanges.length > 0) {
       out.spedUpPace = khugepagedPace(regionBytes, pageSize, Number(knobs['khugepaged/scan_sleep_millisecs']), Number(knobs['khugepaged/pages_to_scan']));

@@ -1,6 +1,7 @@
 // `rsslab run`: run experiments, show progress, print the summary, write Runs and reports.
 import { EXPERIMENT_IDS } from '../../experiments/index.js';
-import { runExperiment, UsageError } from '../lab/runner.js';
+import { runDefinition, UsageError } from '../lab/runner.js';
+import { resolveExperiment } from '../experiment-source.js';
 import { parseParamArgs } from '../lab/params.js';
 import type { Run } from '../run/schema.js';
 import { writeRunFile } from '../run/io.js';
@@ -38,7 +39,7 @@ export function subjectsOption(o: { real?: boolean; realOnly?: boolean }): 'repl
 
 export async function runCommand(experiments: string[], o: RunCliOptions): Promise<number> {
   const ids = o.all ? [...EXPERIMENT_IDS] : experiments;
-  if (ids.length === 0) throw new UsageError(`name an experiment (${EXPERIMENT_IDS.join(', ')}) or pass --all`);
+  if (ids.length === 0) throw new UsageError(`name an experiment (${EXPERIMENT_IDS.join(', ')}), the path of your own experiment file (./my-experiment.mjs), or pass --all`);
   if (o.all && experiments.length) throw new UsageError('give experiments or --all, not both');
   const { runs, dir, written } = await runAndSave(ids, o, subjectsOption(o));
   if (o.json) printJson('rsslab.runs/1', { files: [...runs.map((r) => `${r.experiment.id}.json`), ...written.map((f) => f.slice(dir.length + 1))].map((f) => `${dir}/${f}`), runs }, { pretty: false });
@@ -58,13 +59,17 @@ export async function runAndSave(ids: string[], o: Omit<RunCliOptions, 'all' | '
   if (o.variant.length && ids.length > 1) throw new UsageError('--variant applies to one experiment; name exactly one');
   const formats = parseFormats(o.format);
   const params = parseParamArgs(o.param);
+  // every name and file is checked before the first experiment starts
+  const sources = [];
+  for (const id of ids) sources.push(await resolveExperiment(id));
   const dir = outputDir(o.out);
   const stream = o.json ? process.stderr : process.stdout;
   const progress = createProgress({ stream });
   const runs: Run[] = [];
   try {
-    for (const id of ids) {
-      const run = await runExperiment(id, {
+    for (const { definition, module } of sources) {
+      const run = await runDefinition(definition, {
+        module,
         variants: o.variant,
         allVariants: o.allVariants ?? false,
         repeat: o.repeat,

@@ -5,7 +5,8 @@
 // 2 on usage errors.
 import { EXPERIMENT_IDS, loadExperiment } from '../../experiments/index.js';
 import { experimentAgreement, type ExperimentAgreement } from '../check/agreement.js';
-import { UsageError, loadDefinition } from '../lab/runner.js';
+import { UsageError } from '../lab/runner.js';
+import { resolveExperiment } from '../experiment-source.js';
 import { renderAgreementTerminal } from '../report/agreement.js';
 import { runAndSave, type RunCliOptions } from './run.js';
 
@@ -29,7 +30,7 @@ export async function validatableExperiments(): Promise<string[]> {
 export async function validateCommand(experiments: string[], o: Omit<RunCliOptions, 'all' | 'real' | 'realOnly'>): Promise<number> {
   const withReal = await validatableExperiments();
   for (const id of experiments) {
-    const def = await loadDefinition(id);
+    const def = (await resolveExperiment(id)).definition;
     if (!def.counterparts?.length) throw new UsageError(`experiment ${id} has no real counterpart to validate against; those with one: ${withReal.join(', ') || 'none'}`);
   }
   const ids = experiments.length ? experiments : withReal;

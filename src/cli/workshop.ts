@@ -3,7 +3,7 @@
 // `rsslab run`, and keeps serving the final picture until Enter or Ctrl-C. Ctrl-C mid-run ends the
 // process: the child dies with us (execa's cleanup) and the runner's exit guard restores the machine.
 import { parseParamArgs } from '../lab/params.js';
-import { loadDefinition } from '../lab/runner.js';
+import { resolveExperiment } from '../experiment-source.js';
 import { createProgress, defaultInteractive } from '../report/progress.js';
 import { isLoopbackHost } from '../workshop/server.js';
 import { startWorkshop, type Workshop } from '../workshop/session.js';
@@ -27,7 +27,7 @@ const SIGNAL_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SI
 
 export async function workshopCommand(experiments: string[], o: WorkshopCliOptions): Promise<number> {
   // a misspelt name fails before a folder is created or a port opened
-  for (const id of experiments) await loadDefinition(id);
+  for (const id of experiments) await resolveExperiment(id);
   const dir = outputDir(o.out);
   const params = parseParamArgs(o.param);
   const out = process.stdout;

@@ -3,7 +3,7 @@
 // heap, its allocator's own statistics). It never samples, formats or judges.
 import { getThpDisable, setThpDisable } from '../core/thp.js';
 import { allocatorStats, detectAllocator } from '../core/allocator.js';
-import { isExperimentId, loadExperiment } from '../../experiments/index.js';
+import { checkDefinition } from './definition-check.js';
 import type { ChildContext, Params, TaggableRegion } from './experiment.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
 
@@ -48,8 +48,10 @@ async function main(): Promise<void> {
     onStart = resolve;
     send({ type: 'ready' });
   });
-  if (!isExperimentId(start.experimentId)) throw new Error(`unknown experiment "${start.experimentId}"`);
-  const def = await loadExperiment(start.experimentId);
+  // The same module the parent loaded the definition from (a built-in or a user's file).
+  const mod = (await import(start.module)) as { default?: unknown };
+  const def = checkDefinition(mod.default, start.module);
+  if (def.id !== start.experimentId) throw new Error(`${start.module} defines experiment "${def.id}", not "${start.experimentId}"`);
 
   // Seed 004's per-process fix, set before the body touches any memory: the kernel then neither
   // faults in huge pages nor lets khugepaged collapse this process's ranges.

@@ -1,9 +1,10 @@
-// The experiment contract. An experiment file (experiments/<id>.ts) default-exports
+// The experiment contract. An experiment file (a built-in one, or a user's own) default-exports
 // defineExperiment({...}); the runner imports it in the parent (params, variants, expectations,
 // sampling) and the child imports it again to run `body` — the only code that runs in the
 // measured process.
 import type { CounterpartLanguage, Expectation, PhaseStory, Sample, Mark, Report, ValidationSpec } from '../run/schema.js';
 import type { KnobName } from '../system/knob-names.js';
+import { pathToFileURL } from 'node:url';
 
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
@@ -16,6 +17,11 @@ export interface ParamSpec {
   min?: number;
   max?: number;
   choices?: readonly string[];
+  /**
+   * true: this (boolean) parameter, when set, applies memory pressure; the runner then lets it run
+   * only inside a memory cgroup with a limit, never against the whole machine (limits.ts).
+   */
+  pressure?: boolean;
 }
 
 /** What a variant needs from the machine; missing ones skip the variant with the reason. */
@@ -128,6 +134,8 @@ export interface ExperimentDefinition<P extends Params = Params> {
    * every variant; without it the experiment runs at the kernel's own pace and says so.
    */
   speedUp?: {
+    /** what the knobs speed up, as the notices name it (e.g. "khugepaged") */
+    what: string;
     knobs: Partial<Record<KnobName, string | number>>;
     /** shown when not applied: how long the effect takes at the machine's own pace */
     withoutIt: (machineKnobs: Record<string, string>, params: P) => string;
@@ -172,6 +180,56 @@ export interface ChildContext<P extends Params = Params> {
   log(message: string): void;
 }
 
-export function defineExperiment<P extends Params>(def: ExperimentDefinition<P>): ExperimentDefinition<P> {
+/**
+ * What a definition may leave out: a user's own experiment needs an id, a title, variants,
+ * expectations and a body; the rest has plain defaults.
+ */
+export type ExperimentInput<P extends Params = Params> = Omit<ExperimentDefinition<P>, 'seed' | 'summary' | 'story' | 'params' | 'quick' | 'headline' | 'series'> &
+  Partial<Pick<ExperimentDefinition<P>, 'seed' | 'summary' | 'story' | 'params' | 'quick' | 'headline' | 'series'>>;
+
+/**
+ * Where the definition's module lives (a file URL): the measured child imports that module again
+ * to run `body`. A symbol from the global registry, so a definition made by one copy of rsslab is
+ * still found by another.
+ */
+export const DEFINITION_MODULE = Symbol.for('rsslab.experiment.module');
+
+export function defineExperiment<P extends Params>(input: ExperimentInput<P>): ExperimentDefinition<P> {
+  const def: ExperimentDefinition<P> = {
+    seed: null,
+    summary: '',
+    story: [],
+    params: {} as ExperimentDefinition<P>['params'],
+    quick: {},
+    headline: [],
+    series: [],
+    ...input,
+  };
+  const module = callerModule();
+  if (module) Object.defineProperty(def, DEFINITION_MODULE, { value: module, enumerable: false });
   return def;
+}
+
+/** The file URL of the module that called defineExperiment, read from V8's structured stack. */
+function callerModule(): string | null {
+  const saved = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_e, frames) => frames;
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(holder, defineExperiment);
+    const file = holder.stack?.[0]?.getFileName() ?? null;
+    if (!file) return null;
+    if (file.startsWith('file://')) return file;
+    return file.startsWith('/') ? pathToFileURL(file).href : null;
+  } catch {
+    return null;
+  } finally {
+    Error.prepareStackTrace = saved;
+  }
+}
+
+/** The module a definition came from, when defineExperiment could tell. */
+export function definitionModule(def: object): string | null {
+  const m = (def as { [DEFINITION_MODULE]?: unknown })[DEFINITION_MODULE];
+  return typeof m === 'string' ? m : null;
 }

@@ -115,14 +115,16 @@ export function checkMemoryFits(estimates: VariantEstimate[], budget: MemoryBudg
 }
 
 /**
- * Memory pressure is applied only inside a memory cgroup: a variant asking for it (a `pressure`
- * parameter set, or the 'cgroup' requirement) without a cgroup limit would squeeze the whole host.
- * Returns the reason to skip it, or null.
+ * Memory pressure is applied only inside a memory cgroup: a variant asking for it (a parameter the
+ * definition marks `pressure: true` set to true, or the 'cgroup' requirement) without a cgroup
+ * limit would squeeze the whole host. Returns the reason to skip it, or null.
  */
-export function pressureOutsideCgroup(params: Params, requiresCgroup: boolean, cgroupLimitBytes: number | null): string | null {
+export function pressureOutsideCgroup(def: Pick<ExperimentDefinition<Params>, 'params'>, params: Params, requiresCgroup: boolean, cgroupLimitBytes: number | null): string | null {
   if (cgroupLimitBytes !== null) return null;
-  if (params.pressure === true || requiresCgroup) {
-    return 'memory pressure runs only inside a memory cgroup with a limit, and this variant has none (pressure=true on a variant without a cgroup would squeeze the whole machine); use the experiment\'s pressure variant';
+  const asking = Object.entries(def.params).filter(([name, spec]) => spec.pressure === true && params[name] === true).map(([name]) => name);
+  if (asking.length > 0 || requiresCgroup) {
+    const what = asking.length ? `${asking.map((n) => `${n}=true`).join(', ')} on a variant without a cgroup` : 'it without a cgroup';
+    return `memory pressure runs only inside a memory cgroup with a limit, and this variant has none (${what} would squeeze the whole machine); use the experiment's pressure variant`;
   }
   return null;
 }

@@ -14,6 +14,8 @@ export interface ObserveOptions {
   /** what to spawn: replaySubject(child.js) or realSubject(binary) */
   subject: SubjectLauncher;
   experimentId: string;
+  /** file URL of the module whose default export is the experiment (the child imports it) */
+  module: string;
   variantId: string;
   variantLabel: string;
   params: Params;
@@ -133,7 +135,7 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
         probe = new ProcessProbe(pid, { thp: o.thpCounters, memFree: o.memFree, cgroupPath: o.cgroupPath });
         sampler = new Sampler({ intervalMs: o.intervalMs, originMs, tick });
         sampler.start();
-        send({ type: 'start', experimentId: o.experimentId, variantId: o.variantId, variantLabel: o.variantLabel, params: o.params, thpDisable: o.thpDisable });
+        send({ type: 'start', experimentId: o.experimentId, module: o.module, variantId: o.variantId, variantLabel: o.variantLabel, params: o.params, thpDisable: o.thpDisable });
         break;
       }
       case 'info':

@@ -56,7 +56,7 @@ export function planVariant(def: ExperimentDefinition<Params>, v: VariantSpec<Pa
   if (Object.keys(knobs).length > 0 && !lab.tune.ok) reasons.push(`needs kernel knobs (${Object.entries(knobs).map(([k, x]) => `${k}=${x}`).join(', ')}): ${lab.tune.reason}`);
   const limit = typeof v.cgroupLimitBytes === 'function' ? v.cgroupLimitBytes(params) : (v.cgroupLimitBytes ?? null);
   if (limit !== null && !lab.cgroup.canCreate && !(v.requires ?? []).includes('cgroup')) reasons.push(`needs a memory cgroup: ${lab.cgroup.reason}`);
-  const unsafe = pressureOutsideCgroup(params, (v.requires ?? []).includes('cgroup'), limit);
+  const unsafe = pressureOutsideCgroup(def, params, (v.requires ?? []).includes('cgroup'), limit);
   if (unsafe) reasons.push(unsafe);
 
   let env: Record<string, string> = { ...(v.env ?? {}) };

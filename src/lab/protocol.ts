@@ -16,7 +16,7 @@ export type ChildMessage =
   | { type: 'fail'; message: string; stack: string | null; code: string | null };
 
 export type ParentMessage =
-  | { type: 'start'; experimentId: string; variantId: string; variantLabel: string; params: Params; thpDisable: boolean }
+  | { type: 'start'; experimentId: string; module: string; variantId: string; variantLabel: string; params: Params; thpDisable: boolean }
   | { type: 'ack'; seq: number };
 
 export function isChildMessage(m: unknown): m is ChildMessage {

@@ -3,9 +3,9 @@
 // rsslab's lock and journal, so every change is undone on exit, error, SIGINT/SIGTERM, and by
 // `rsslab restore` after a SIGKILL.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../native.js';
-import { EXPERIMENT_IDS, isExperimentId, loadExperiment } from '../../experiments/index.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Mark, type Run, type Subject, type VariantRun } from '../run/schema.js';
 import { judge } from '../check/expectations.js';
 import { newVariantRun } from '../run/new-variant-run.js';
@@ -15,7 +15,8 @@ import { openSystemSession, type SystemSession } from '../system/session.js';
 import type { LockOwner } from '../system/lock.js';
 import { installRestoreGuards } from '../system/guard.js';
 import { askConsent } from '../system/consent.js';
-import type { CounterpartSpec, ExperimentDefinition, ParamValue, Params, VariantSpec } from './experiment.js';
+import { definitionModule, type CounterpartSpec, type ExperimentDefinition, type ParamValue, type Params, type VariantSpec } from './experiment.js';
+import { checkDefinition } from './definition-check.js';
 import type { RunObserver } from './events.js';
 import { resolveParams, variantParams } from './params.js';
 import { describeLab, type LabMachine } from './machine.js';
@@ -33,6 +34,11 @@ export class UsageError extends Error {
 }
 
 export interface RunOptions {
+  /**
+   * The module (a file URL or an absolute path) whose default export is the definition: the measured
+   * child imports it to run the body. Default: where defineExperiment was called.
+   */
+  module?: string;
   /** variant ids; default: the experiment's default variants */
   variants?: string[];
   /** run every variant */
@@ -74,9 +80,13 @@ function childScript(): string {
   return file;
 }
 
-export async function loadDefinition(id: string): Promise<ExperimentDefinition<Params>> {
-  if (!isExperimentId(id)) throw new UsageError(`unknown experiment "${id}"; the experiments are: ${EXPERIMENT_IDS.join(', ')} (see \`rsslab list\`)`);
-  return loadExperiment(id);
+/** The module the child imports, as a file URL: given, or recorded by defineExperiment. */
+function moduleOf(def: ExperimentDefinition<Params>, given: string | undefined): string {
+  const m = given ?? definitionModule(def);
+  if (!m) throw new UsageError(`experiment ${def.id}: cannot tell which file defines it (the child imports that file to run the body); make it with defineExperiment() in its own module, or pass { module: import.meta.url }`);
+  if (m.startsWith('file://')) return m;
+  if (isAbsolute(m)) return pathToFileURL(m).href;
+  throw new UsageError(`experiment ${def.id}: module must be a file URL or an absolute path, got "${m}"`);
 }
 
 export function selectVariants(def: ExperimentDefinition<Params>, ids: string[] | undefined, all: boolean): Array<VariantSpec<Params>> {
@@ -161,8 +171,13 @@ async function buildAll(def: ExperimentDefinition<Params>, env: NodeJS.ProcessEn
   return out;
 }
 
-export async function runExperiment(id: string, opts: RunOptions = {}): Promise<Run> {
-  const def = await loadDefinition(id);
+/**
+ * Runs one experiment from its definition. The lab knows no experiment by name: the CLI and the
+ * library's runExperiment resolve built-in ids and users' files to a definition and its module.
+ */
+export async function runDefinition(definition: ExperimentDefinition<Params>, opts: RunOptions = {}): Promise<Run> {
+  const def = checkDefinition(definition);
+  const module = moduleOf(def, opts.module);
   const repeat = opts.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat must be a whole number ≥ 1, got ${repeat}`);
   const intervalMs = opts.intervalMs ?? def.sampling?.intervalMs ?? DEFAULT_INTERVAL_MS;
@@ -213,7 +228,7 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
   const speedUpApplied = Boolean(def.speedUp && session && lab.tune.ok);
   if (def.speedUp && !speedUpApplied) {
     const why = !lab.tune.ok ? lab.tune.reason : consent.reason || 'no consent (--tune-system)';
-    note(`${def.id}: khugepaged is not sped up (${why}); ${def.speedUp.withoutIt(lab.knobValues, params)}`);
+    note(`${def.id}: ${def.speedUp.what} is not sped up (${why}); ${def.speedUp.withoutIt(lab.knobValues, params)}`);
   }
 
   emit({ type: 'experiment-start', experimentId: def.id, title: def.title, variants: variants.map((v) => v.id), repeat });
@@ -237,7 +252,7 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
       for (let r = 0; r < repeat; r++) {
         // replay and real one after the other, repeat by repeat: both see the machine in the same state
         for (const subject of subjects.run) {
-          const result = await runVariant(def, plan, r, subject, { session, speedUpApplied, intervalMs, opts, emit, note });
+          const result = await runVariant(def, plan, r, subject, { module, session, speedUpApplied, intervalMs, opts, emit, note });
           results.push(result);
           emit({ type: 'variant-end', experimentId: def.id, result });
         }
@@ -304,7 +319,7 @@ async function openSessionNoticing(waitMs: number, note: (m: string, level?: 'sy
 function describeChanges(def: ExperimentDefinition<Params>, plans: VariantPlan[], lab: LabMachine): string[] {
   const out: string[] = [];
   if (def.speedUp && lab.tune.ok) {
-    for (const [k, v] of Object.entries(def.speedUp.knobs)) out.push(`${k}: ${lab.knobValues[k] ?? '?'} -> ${v} (to see khugepaged's effect in seconds)`);
+    for (const [k, v] of Object.entries(def.speedUp.knobs)) out.push(`${k}: ${lab.knobValues[k] ?? '?'} -> ${v} (to see ${def.speedUp.what}'s effect in seconds)`);
   }
   for (const p of plans) {
     if (p.skip) continue;
@@ -316,6 +331,7 @@ function describeChanges(def: ExperimentDefinition<Params>, plans: VariantPlan[]
 
 interface VariantContext {
   session: SystemSession | null;
+  module: string;
   speedUpApplied: boolean;
   intervalMs: number;
   opts: RunOptions;
@@ -350,6 +366,7 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
     const obs = await observeChild({
       subject: launcher,
       experimentId: def.id,
+      module: c.module,
       variantId: v.id,
       variantLabel: v.label,
       params: plan.params,
@@ -397,7 +414,7 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
     if (!h.metric.startsWith('metric.')) out.metrics[h.metric] = evaluateMetric(out, h.metric);
   }
   const unmet: Record<string, string> = {};
-  if (!c.speedUpApplied) unmet.speedUp = 'khugepaged ran at the machine’s own pace (no --tune-system or not root)';
+  if (!c.speedUpApplied) unmet.speedUp = `${def.speedUp?.what ?? 'the experiment'} ran at the machine’s own pace (no --tune-system or not root)`;
   // what only the replay's body can check (it reads its own pages back); a real program does not report it
   if (subject.kind === 'real') unmet.replay = 'checked inside the replay only (the real program does not report it)';
   out.expectations = out.status === 'ok' ? judge(out, def.expectations(v, plan.params), unmet) : [];

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import type { RunObserver } from '../lab/events.js';
 import type { ParamValue } from '../lab/experiment.js';
-import { loadDefinition, runExperiment, selectVariants, UsageError } from '../lab/runner.js';
+import { runDefinition, selectVariants, UsageError } from '../lab/runner.js';
+import { resolveExperiment } from '../experiment-source.js';
 import type { Run } from '../run/schema.js';
 import { writeRunFile } from '../run/io.js';
 import { writeReports } from '../report/write.js';
@@ -65,7 +66,8 @@ export async function startWorkshop(o: WorkshopOptions): Promise<Workshop> {
   if (o.experiments.length === 0) throw new UsageError('name the experiment(s) to show, e.g. `rsslab workshop madv-free` (see `rsslab list`)');
   if (o.variants?.length && o.experiments.length > 1) throw new UsageError('--variant applies to one experiment; name exactly one');
   // bad names fail here, before a server starts
-  const defs = await Promise.all(o.experiments.map((id) => loadDefinition(id)));
+  const sources = await Promise.all(o.experiments.map((id) => resolveExperiment(id)));
+  const defs = sources.map((s) => s.definition);
   const selected = defs.map((d) => selectVariants(d, o.variants, o.allVariants ?? false));
 
   const token = randomBytes(24).toString('hex');
@@ -101,7 +103,8 @@ export async function startWorkshop(o: WorkshopOptions): Promise<Workshop> {
     const files: string[] = [];
     for (const [i, def] of defs.entries()) {
       hub.beginExperiment(def, selected[i]!.map((v) => v.id));
-      const result = await runExperiment(def.id, {
+      const result = await runDefinition(def, {
+        module: sources[i]!.module,
         variants: selected[i]!.map((v) => v.id),
         quick: o.quick ?? false,
         params: o.params ?? {},

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/lab/runner.js';
+import { runExperiment } from '../../src/experiment-source.js';
 import { findExecutable } from '../../src/lab/toolchain.js';
 import { packageRoot } from '../../src/native.js';
 import type { Run, VariantRun } from '../../src/run/schema.js';

@@ -2,7 +2,7 @@
 // runtime-heap): a quick run of chosen variants through the runner's own API. These experiments
 // change nothing on the machine (their knobs are environment variables of the child), so no consent
 // and no lock are needed.
-import { runExperiment } from '../../src/lab/runner.js';
+import { runExperiment } from '../../src/experiment-source.js';
 import type { ParamValue } from '../../src/lab/experiment.js';
 import type { Run, VariantRun } from '../../src/run/schema.js';
 import { skippedReason, variantOf } from './helpers-kernel.js';

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/native.js';
-import { runExperiment } from '../../src/lab/runner.js';
+import { runExperiment } from '../../src/experiment-source.js';
 import { evaluateMetric } from '../../src/check/metric.js';
 import { snapshotKnobs, type KnobSnapshot } from '../../src/system/knobs.js';
 import { withSystemLock } from '../../src/system/lock.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import type { Run, VariantRun } from '../../src/run/schema.js';
-import { runExperiment } from '../../src/lab/runner.js';
+import { runExperiment } from '../../src/experiment-source.js';
 import { derived, metric, mib, ranOrSkip, staleBuild, unheld } from './helpers-alloc.js';
 import { isRoot, machineState, ranHeld, type MachineState } from './helpers-kernel.js';
 

@@ -4,7 +4,7 @@
 // an allocator preload reaches it (not the launcher). The machine is left as found.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/lab/runner.js';
+import { runExperiment } from '../../src/experiment-source.js';
 import { observeChild } from '../../src/lab/observe.js';
 import { realSubject } from '../../src/lab/real-subject.js';
 import { buildCounterpart } from '../../src/lab/counterpart-build.js';

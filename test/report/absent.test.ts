@@ -13,7 +13,7 @@ import { CHILD_MISSING } from './real-run.js';
 describe.skipIf(CHILD_MISSING !== null)('why an effect is absent (real untuned thp-khugepaged run)', () => {
   let run: Run;
   beforeAll(async () => {
-    const { runExperiment } = await import('../../src/lab/runner.js');
+    const { runExperiment } = await import('../../src/experiment-source.js');
     run = await runExperiment('thp-khugepaged', { quick: true, variants: ['default'], tuneSystem: false, interactive: false, command: ['vitest', 'test/report/absent'] });
   }, 120_000);
 

@@ -10,7 +10,7 @@ export const CHILD_JS = fileURLToPath(new URL('../../dist/src/lab/child.js', imp
 export const CHILD_MISSING = existsSync(CHILD_JS) ? null : `${CHILD_JS} is missing: run \`npm run build\` first`;
 
 export async function quickMadvFreeRun(onEvent?: (e: RunEvent) => void): Promise<Run> {
-  const { runExperiment } = await import('../../src/lab/runner.js');
+  const { runExperiment } = await import('../../src/experiment-source.js');
   // no --tune-system: these two variants change nothing on the machine
   return runExperiment('madv-free', {
     quick: true,

@@ -11,7 +11,7 @@ const HOLD_MS = 600;
 
 describe.skipIf(CHILD_MISSING !== null)('runner beforeAck hook', () => {
   it('beforeAck - the child stays at the phase boundary until the hook resolves', async () => {
-    const { runExperiment } = await import('../../src/lab/runner.js');
+    const { runExperiment } = await import('../../src/experiment-source.js');
     const seen: string[] = [];
     const events: RunEvent[] = [];
     const run = await runExperiment('madv-free', {
@@ -51,7 +51,7 @@ describe.skipIf(CHILD_MISSING !== null)('runner beforeAck hook', () => {
   });
 
   it('beforeAck - a hook that throws lets the child go on and says so', async () => {
-    const { runExperiment } = await import('../../src/lab/runner.js');
+    const { runExperiment } = await import('../../src/experiment-source.js');
     const notices: string[] = [];
     const run = await runExperiment('madv-free', {
       quick: true,
