@@ -233,16 +233,28 @@ function packageRoot(): string {
   }
 }
 
+/**
+ * node-gyp-build finds the addon: a local build (build/Release, what `npm ci` in a clone makes) first,
+ * else the prebuilt binary the package ships for this platform and architecture (prebuilds/), so a
+ * user needs no compiler. Nothing found is one line saying what to do, not its stack of paths.
+ */
 function load(): NativeBinding {
   if (process.platform !== 'linux') {
     throw Object.assign(new Error(`rsslab runs on Linux only: it measures the Linux kernel's memory behaviour (this is ${process.platform}).`), { code: 'ERR_RSSLAB_PLATFORM' });
   }
   const root = packageRoot();
-  const file = join(root, 'build', 'Release', 'rsslab.node');
-  if (!existsSync(file)) {
-    throw Object.assign(new Error(`the native addon is not built (${file} is missing). Run \`npm ci\` (or \`npm run build\`) in ${root}.`), { code: 'ERR_RSSLAB_NOT_BUILT' });
-  }
   const require = createRequire(import.meta.url);
+  const gypBuild = require('node-gyp-build') as { (dir: string): unknown; resolve(dir: string): string };
+  let file: string;
+  try {
+    file = gypBuild.resolve(root);
+  } catch {
+    const local = join(root, 'build', 'Release', 'rsslab.node');
+    throw Object.assign(
+      new Error(`the native addon is not built (${local} is missing and no prebuilt binary fits linux-${process.arch}). Run \`npm ci\` (or \`npm run build\`) in ${root}.`),
+      { code: 'ERR_RSSLAB_NOT_BUILT' },
+    );
+  }
   return require(file) as NativeBinding;
 }
 
