@@ -51,7 +51,8 @@ describe('system errors from real syscalls', () => {
 
   it('without setErrorClass - the raw addon still throws an Error carrying code, errno, syscall', () => {
     // a fresh process that never registered the class (src/core/binding.ts does it in this one)
-    const script = `const b = require(${JSON.stringify(process.cwd() + '/build/Release/rsslab.node')});
+    // the addon the package loads: a local build, else the prebuilt one (node-gyp-build decides)
+    const script = `const b = require(require('node-gyp-build').resolve(${JSON.stringify(process.cwd())}));
       try { new b.Region(2 ** 50, false) } catch (e) { console.log(JSON.stringify({ ctor: e.constructor.name, code: e.code, errno: e.errno, syscall: e.syscall, message: e.message })) }`;
     const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as Record<string, unknown>;
     expect(out).toMatchObject({ ctor: 'Error', code: 'ENOMEM', errno: constants.errno.ENOMEM, syscall: 'mmap' });
