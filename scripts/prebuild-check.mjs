@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { nativeSourcesHash, ROOT } from './native-sources.mjs';
 
 const fail = (m) => {
-  console.error(`rsslab prepack: ${m}; run \`npm run prebuild\` first`);
+  console.error(`rsslab prepack: ${m}; run \`npm run build:prebuilds\` first`);
   process.exit(1);
 };
 if (!existsSync(join(ROOT, 'prebuilds', 'linux-x64', 'rsslab.node'))) fail('prebuilds/linux-x64/rsslab.node is missing');
