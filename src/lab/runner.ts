@@ -112,7 +112,7 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
   const variants = selectVariants(def, opts.variants, opts.allVariants ?? false);
   const emit = opts.observer ?? (() => {});
   const started = Date.now();
-  const lab: LabMachine = await describeLab();
+  let lab: LabMachine = await describeLab();
   const systemLog: string[] = [];
   const note = (message: string, level: 'system' | 'warning' | 'info' = 'warning'): void => {
     if (level !== 'info') systemLog.push(message);
@@ -123,7 +123,8 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
   if (mode !== 'replay' && !def.counterparts?.length) note(`${def.id}: no real counterpart is declared for this experiment; running the replay only`);
   const builds = mode === 'replay' ? [] : await buildAll(def, opts.buildEnv, note);
 
-  const plans = variants.map((v) => planVariant(def, v, variantParams(params, v.params, userParams), lab));
+  const planAll = (): VariantPlan[] => variants.map((v) => planVariant(def, v, variantParams(params, v.params, userParams), lab));
+  let plans = planAll();
   const skipped: Run['skipped'] = [];
 
   // Before anything changes on the machine: would each child fit in the memory there is?
@@ -149,6 +150,16 @@ export async function runExperiment(id: string, opts: RunOptions = {}): Promise<
   if (canChange && (wantsKnobs || wantsCgroup)) {
     session = await openSessionNoticing(opts.lockWaitMs ?? 15 * 60_000, note);
     uninstall = installRestoreGuards(session);
+    // What was read before the lock may be another run's transient state (its THP "never" variant
+    // skipped every THP variant here): read the machine again now that it is ours and restored.
+    try {
+      lab = await describeLab();
+      plans = planAll();
+    } catch (e) {
+      session.close();
+      uninstall();
+      throw e;
+    }
   }
 
   const speedUpApplied = Boolean(def.speedUp && session && lab.tune.ok);
