@@ -453,17 +453,18 @@ export default defineExperiment<ThpParams>({
       ],
     },
   ],
-  // Replay and the seed's loop make the same syscalls on the same kernel, so the sizes agree to a few
-  // pages (measured: identical to the byte in every variant, see docs/validate.md); the time to regrow
-  // is set by where khugepaged's scan is among all the machine's MADV_HUGEPAGE processes when the idle
-  // phase starts, not by the program, so it agrees only to seconds.
+  // Replay and the seed's loop make the same syscalls on the same kernel, so the sizes agree to the
+  // byte in every variant (measured, docs/validate.md). The time to regrow is not compared: it is set
+  // by where khugepaged's scan stands among all the machine's THP-eligible processes when the idle
+  // phase starts (1.1 s for one side, 6.7 s for the other in the same thp-always validate run), not by
+  // the program. RSS after free carries a kernel race both sides share: with khugepaged sped up, a wake
+  // during the ~100 ms madvise loop may collapse blocks already freed (seen once in 16 runs: 24.5 MiB).
   validation: {
     compare: [
       { metric: 'region.main.rss@end:touch', relative: 0.02 },
       { metric: 'region.main.rss@end:free', absolute: 2 * MiB },
       { metric: 'region.main.rss@end:idle', relative: 0.1, absolute: 4 * MiB },
       { metric: 'region.main.anonHuge@end:idle', relative: 0.1, absolute: 4 * MiB },
-      { metric: 'metric.regrowMs', absolute: 5000 },
     ],
     rankBy: 'region.main.rss@end:idle',
     minRankCorrelation: 0.8,

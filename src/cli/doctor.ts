@@ -1,6 +1,7 @@
 // `rsslab doctor`: what this machine can show, and what each finding means for which experiment.
 import { describeLab, type LabMachine } from '../lab/machine.js';
 import { formatBytes } from '../report/units.js';
+import { COMPILERS, findExecutable } from '../lab/toolchain.js';
 
 interface Finding {
   what: string;
@@ -35,6 +36,15 @@ export function findings(lab: LabMachine): Finding[] {
   out.push({ what: 'page flags', value: lab.pageFlags ? '/proc/kpageflags readable' : 'not readable', ok: lab.pageFlags, meaning: lab.pageFlags ? 'page maps show huge, lazily freed and resident pages' : 'page maps show presence only' });
   for (const a of lab.allocators) {
     out.push({ what: `allocator ${a.name}`, value: a.found ? `${a.version ?? '?'}${a.library ? ` (${a.library})` : ''}` : 'missing', ok: a.found, meaning: a.found ? 'its variants can run' : `its variants are skipped: ${a.reason ?? ''}` });
+  }
+  for (const [language, c] of Object.entries(COMPILERS)) {
+    const path = findExecutable(c.tool, process.env.PATH);
+    out.push({
+      what: `compiler ${c.tool}`,
+      value: path ?? 'missing',
+      ok: path !== null,
+      meaning: path ? `real counterparts in ${language} can be built (rsslab run --real, rsslab validate)` : `real counterparts in ${language} are skipped: apt-get install ${c.apt}`,
+    });
   }
   return out;
 }

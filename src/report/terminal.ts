@@ -8,6 +8,9 @@ import { resampleMax, sparkline } from './sparkline.js';
 import { countExpectations, describeComparison, formatCounts, formatHeadline, machineLine, variantStatusText } from './summary.js';
 import { formatBytes, formatMs } from './units.js';
 import { repeatTable } from './repeat-table.js';
+import { experimentAgreement } from '../check/agreement.js';
+import { renderAgreementTerminal } from './agreement.js';
+import { isReal } from '../run/subject.js';
 
 export interface TerminalOptions {
   /** ANSI colour; default: off (callers pass stream.isTTY && CI !== 'true') */
@@ -118,6 +121,8 @@ export function renderRunSummary(run: Run, opts: TerminalOptions = {}): string {
   out.push(p.dim(machineLine(run)));
   out.push(variantTable(run, p));
   out.push(...spreadTable(run));
+  // a Run made with --real: replay and real side by side (the table `rsslab validate` prints)
+  if (run.variants.some(isReal)) out.push(renderAgreementTerminal(experimentAgreement(run)).trimEnd());
   out.push(...sparklines(run, opts.sparkWidth ?? 40));
   const exp = expectationLines(run, p);
   if (exp.length) out.push('Expectations failed or skipped:', ...exp);

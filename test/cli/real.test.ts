@@ -19,6 +19,13 @@ describe('rsslab CLI - real counterparts', () => {
     expect(thp.counterparts).toEqual([expect.objectContaining({ id: 'thp-loop', sources: ['counterparts/thp-khugepaged/thp_loop.c'], apt: ['gcc'] })]);
   });
 
+  it('doctor - says which counterpart compilers this machine has, and the apt-get line for a missing one', async () => {
+    const ok = JSON.parse((await rsslab(['doctor', '--json'])).stdout) as { findings: Array<{ what: string; ok: boolean; meaning: string }> };
+    expect(ok.findings.map((f) => f.what)).toEqual(expect.arrayContaining(['compiler cc', 'compiler c++', 'compiler go']));
+    const none = JSON.parse((await rsslab(['doctor', '--json'], { PATH: tmp('empty-path') })).stdout) as { findings: Array<{ what: string; ok: boolean; meaning: string }> };
+    expect(none.findings.find((f) => f.what === 'compiler go')).toMatchObject({ ok: false, meaning: 'real counterparts in go are skipped: apt-get install golang-go' });
+  });
+
   it('run - --real and --real-only together is a usage error (exit 2)', async () => {
     const r = await rsslab(['run', 'thp-khugepaged', '--real', '--real-only', '--out', tmp()]);
     expect(r.exitCode).toBe(2);
