@@ -386,7 +386,6 @@ export default defineExperiment<ThpParams>({
       knobs: { enabled: 'always' },
       params: { hint: 'none', nohugepageAfterFree: true },
       requires: ['thp'],
-      default: true,
     },
     {
       id: 'collapse',
