@@ -172,7 +172,7 @@ function attempt(path: string, me: LockOwner): Attempt {
     return { got: false, holder: previous };
   }
   // Name ourselves, then check the file is still the one at `path`: an rsslab from before flock that
-  // read the released mark a moment ago may have moved this file aside and made its own. It re-reads
+  // found it naming a dead holder a moment ago may have moved it aside to make its own. It re-reads
   // the file after moving it and puts it back when it names a live holder, so once our name is in
   // and the file is still in place, it stays ours.
   writeContent(file.fd, me);
