@@ -139,7 +139,7 @@ func (c *rsslabChannel) MemStats() {
 		"go.inuseMinusAlloc", m.HeapInuse-m.HeapAlloc,
 		"go.idleMinusReleased", m.HeapIdle-m.HeapReleased,
 		// the runtime's own "live" figure under a name every runtime's program reports (V8: heapUsed + external)
-		"runtime.heapLive", m.HeapAlloc,
+		"heap.live", m.HeapAlloc,
 	)
 }
 

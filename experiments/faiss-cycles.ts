@@ -61,6 +61,7 @@ type Outcome =
   | 'keeps-tops' // glibc + malloc_trim: the same, malloc_trim does not shrink thread arenas' top chunks
   | 'capped-arenas' // MALLOC_ARENA_MAX=2
   | 'keeps' // jemalloc/mimalloc/tcmalloc on long-lived threads: the working set stays, idle or not
+  | 'keeps-half' // jemalloc/mimalloc on the main thread: one thread's share of it stays, idle or not
   | 'returns-at-once' // jemalloc dirty_decay_ms:0
   | 'returns-when-idle' // jemalloc background_thread:true
   | 'returns-at-thread-exit'; // jemalloc on fresh threads
@@ -109,7 +110,7 @@ const CONFIGS: AllocatorConfig[] = [
       "jemalloc 5 defaults: freed pages are dirty pages that decay over 10 s, but decay only advances when that arena is used again; a long-lived thread's " +
       'arena that just freed a whole cycle keeps it, idle or not. The seed\'s "LD_PRELOAD of jemalloc made it worse".',
     spec: { allocator: 'jemalloc', requires: ['jemalloc'] },
-    outcome: { pool: 'keeps', fresh: 'returns-at-thread-exit', main: 'keeps' },
+    outcome: { pool: 'keeps', fresh: 'returns-at-thread-exit', main: 'keeps-half' },
   },
   {
     key: 'jemalloc-decay0',
@@ -131,7 +132,7 @@ const CONFIGS: AllocatorConfig[] = [
     description:
       "mimalloc 2.0 defaults: each thread's heap keeps its freed pages for reuse by that thread; a long-lived thread that is not called again never gives them back.",
     spec: { allocator: 'mimalloc', requires: ['mimalloc'] },
-    outcome: { pool: 'keeps', main: 'keeps' },
+    outcome: { pool: 'keeps', main: 'keeps-half' },
   },
   {
     key: 'tcmalloc',
@@ -243,6 +244,20 @@ function expectationsFor(outcome: Outcome | undefined, p: FaissParams): Expectat
           op: '>=',
           right: 'metric.peakAboveBaselineBytes',
           factor: 0.6,
+        },
+        keepsWhileIdle,
+      );
+      break;
+    case 'keeps-half':
+      // measured on the main thread: real faiss keeps 50% (jemalloc) and 54% (mimalloc) of the peak
+      out.push(
+        {
+          id: 'keeps-working-set',
+          text: "after the last cycle, at least a third of a cycle's peak is still resident though all of it was freed",
+          left: 'metric.heldAfterCyclesBytes',
+          op: '>=',
+          right: 'metric.peakAboveBaselineBytes',
+          factor: 0.35,
         },
         keepsWhileIdle,
       );
@@ -420,7 +435,9 @@ export default defineExperiment<FaissParams>({
   // and tcmalloc on long-lived threads several times higher.
   validation: {
     compare: [
-      { metric: 'metric.peakAboveBaselineBytes', relative: 0.2, absolute: 24 * MiB },
+      // tcmalloc's page heap may or may not reuse the previous training array's span for the next one
+      // (measured on fresh threads: replay 157, real 129 MiB)
+      { metric: 'metric.peakAboveBaselineBytes', relative: 0.25, absolute: 24 * MiB },
       { metric: 'metric.meanHeldBytes', relative: 0.3, absolute: 32 * MiB },
       { metric: 'metric.heldAtEndBytes', relative: 0.3, absolute: 48 * MiB },
     ],

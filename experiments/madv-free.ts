@@ -345,6 +345,9 @@ export default defineExperiment<FreeParams>({
   sampling: { intervalMs: 20, memFree: true, pageMaps: { everyMs: 0 } },
   timeoutMs: (p) => p.holdMs + 90_000,
   headline: [
+    // the replay's own region (the Go heap is no single mapping, so its real run shows — here)
+    { metric: 'region.main.rss@end:touch', label: 'region RSS after touch' },
+    { metric: 'region.main.rss@end:free', label: 'region RSS after free' },
     { metric: 'metric.rssTouchedBytes', label: 'RSS touched' },
     { metric: 'metric.rssReturnedAtFreeBytes', label: 'RSS returned at free' },
     { metric: 'lazyFree@end:free', label: 'LazyFree after free' },

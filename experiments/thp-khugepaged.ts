@@ -205,6 +205,7 @@ function expectations(v: VariantSpec<ThpParams>, p: ThpParams): Expectation[] {
     case 'thp-disable':
     case 'max-ptes-none-0':
     case 'thp-never':
+    case 'go-workaround':
       out.push(stays(p));
       break;
     case 'pressure': {
@@ -369,9 +370,23 @@ export default defineExperiment<ThpParams>({
     {
       id: 'thp-always',
       label: 'THP enabled=always, no hint',
-      description: 'In "always" mode no madvise is needed: the Ubuntu setting of the original Bugzilla report, and of many distributions.',
+      description:
+        'In "always" mode no madvise is needed: the seed\'s server never called madvise, its huge pages came from this setting ' +
+        '(the Ubuntu default of the original Bugzilla report, and of many distributions). Runs only with consent (it changes enabled).',
       knobs: { enabled: 'always' },
       params: { hint: 'none' },
+      requires: ['thp'],
+      default: true,
+    },
+    {
+      id: 'go-workaround',
+      label: 'THP enabled=always, MADV_NOHUGEPAGE when freeing (Go 1.5–1.21.0)',
+      description:
+        "The Go runtime's own workaround (runtime/mem_linux.go, golang/go#8832): before returning part of a huge page it marks " +
+        'that huge page MADV_NOHUGEPAGE, so khugepaged skips it and the partly freed blocks stay small. Go 1.21.1 dropped it ' +
+        '(the VMA splits it caused), and later added GODEBUG=disablethp=1 instead.',
+      knobs: { enabled: 'always' },
+      params: { hint: 'none', nohugepageAfterFree: true },
       requires: ['thp'],
     },
     {

@@ -22,10 +22,11 @@ class FileLock : public Napi::ObjectWrap<FileLock> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "FileLock",
                        {InstanceMethod<&FileLock::TryLock>("tryLock"), InstanceMethod<&FileLock::Close>("close"),
-                        InstanceAccessor<&FileLock::Fd>("fd")});
+                        InstanceAccessor<&FileLock::Fd>("fd"), InstanceAccessor<&FileLock::Created>("created")});
   }
 
-  // new FileLock(path): opens (creating 0600) without following a symlink at `path`.
+  // new FileLock(path): opens (creating 0600) without following a symlink at `path`; `created` says
+  // whether this call made the file.
   explicit FileLock(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FileLock>(info) {
     Napi::Env env = info.Env();
     std::string path;
@@ -34,13 +35,29 @@ class FileLock : public Napi::ObjectWrap<FileLock> {
       ThrowInvalidValue(env, "\"path\" must be a non-empty path without NUL bytes");
       return;
     }
-    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-    if (fd < 0) {
+    // Open the existing file, else create it exclusively, so we know whether this call made it (an
+    // empty file we did not make may be an older rsslab's pid file in the moment before it is written).
+    for (int attempt = 0; attempt < 100 && fd_ < 0; attempt++) {
+      int fd = open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+      if (fd >= 0) {
+        fd_ = fd;
+        break;
+      }
       int err = errno;
-      ThrowSystemError(env, err, "open", "(\"" + path + "\", O_RDWR|O_CREAT|O_CLOEXEC|O_NOFOLLOW)");
+      if (err == ENOENT) {
+        fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd >= 0) {
+          fd_ = fd;
+          created_ = true;
+          break;
+        }
+        err = errno;
+        if (err == EEXIST) continue;  // someone made it between the two calls: open theirs
+      }
+      ThrowSystemError(env, err, "open", "(\"" + path + "\", O_RDWR|O_CLOEXEC|O_NOFOLLOW[|O_CREAT|O_EXCL])");
       return;
     }
-    fd_ = fd;
+    if (fd_ < 0) ThrowSystemError(env, EEXIST, "open", "(\"" + path + "\"): created and removed by others 100 times");
   }
 
   ~FileLock() override { CloseFd(); }
@@ -65,6 +82,7 @@ class FileLock : public Napi::ObjectWrap<FileLock> {
   }
 
   Napi::Value Fd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fd_); }
+  Napi::Value Created(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), created_); }
 
   void CloseFd() {
     if (fd_ >= 0) {
@@ -74,6 +92,7 @@ class FileLock : public Napi::ObjectWrap<FileLock> {
   }
 
   int fd_ = -1;
+  bool created_ = false;
 };
 
 }  // namespace

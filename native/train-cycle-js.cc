@@ -37,7 +37,7 @@ bool TrainCycleSpecArgs(const Napi::CallbackInfo& info, size_t first, TrainCycle
 
 Napi::Value TrainCycleResultValue(Napi::Env env, const TrainCycleResult& r) {
   if (r.err != 0) {
-    ThrowSystemError(env, r.err, r.tid == 0 ? "pthread_create" : "malloc", "(a train/free cycle; its blocks were freed)");
+    ThrowSystemError(env, r.err, r.syscall, "(a train/free cycle; its blocks were freed)");
     return env.Undefined();
   }
   Napi::Object o = Napi::Object::New(env);

@@ -284,7 +284,10 @@ TrainCycleResult RunTrainCycle(const TrainCycleSpec& s) {
   r.tid = Gettid();
   Tracker t;
   const size_t team = s.team < 1 ? 1 : (s.team > kMaxTeam ? kMaxTeam : s.team);
-  if ((r.err = ::rsslab::team.Ensure(team - 1)) != 0) return r;
+  if ((r.err = ::rsslab::team.Ensure(team - 1)) != 0) {
+    r.syscall = "pthread_create";
+    return r;
+  }
   if (team > 1) r.helperTid = ::rsslab::team.helpers[0].tid();
   const size_t rowBytes = s.dim * sizeof(float);
 

@@ -23,7 +23,8 @@ struct TrainCycleSpec {
 };
 
 struct TrainCycleResult {
-  int err = 0;              // 0 or ENOMEM / an errno from pthread_create
+  int err = 0;              // 0 or an errno value
+  const char* syscall = "malloc";  // what failed: malloc (ENOMEM) or pthread_create (an OpenMP helper)
   pid_t tid = 0;            // the thread that allocated the cycle's blocks
   pid_t freeTid = 0;        // the thread that freed them (the same, as in faiss)
   pid_t helperTid = 0;      // the first OpenMP helper (0 without one)

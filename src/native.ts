@@ -175,6 +175,8 @@ export interface NativeFileLock {
   /** closes the fd, which releases the lock; idempotent */
   close(): void;
   readonly fd: number;
+  /** true when opening created the file (it did not exist) */
+  readonly created: boolean;
 }
 
 export interface NativeBinding {

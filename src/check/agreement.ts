@@ -140,7 +140,7 @@ export function experimentAgreement(run: Run): ExperimentAgreement {
   const problems: string[] = [];
   const notes: string[] = [];
   const base = { experimentId: run.experiment.id, title: run.experiment.title };
-  for (const s of run.skipped) if (s.counterpart !== undefined) notes.push(`${s.variant} (real ${s.counterpart}) not run: ${s.reason}`);
+  for (const s of run.skipped) notes.push(s.counterpart !== undefined ? `${s.variant} (real ${s.counterpart}) not run: ${s.reason}` : `${s.variant} not compared: the variant was skipped (${s.reason})`);
   if (!spec) return { ...base, verdict: 'not-validated', rows: [], ranks: [], problems: ['the experiment states no validation (tolerances) to check against'], notes };
 
   const matched = pairs(run, problems);

@@ -3,7 +3,7 @@
 export type Unit = 'bytes' | 'ms' | 'count';
 
 /** Series that hold bytes without saying so in their name (see src/check/metric.ts and the child's reports). */
-const MEMORY_SERIES = /^(?:rss|pss|anon|anonHuge|lazyFree|swap|memFree|live|region\.|cgroup\.|alloc\.|v8\.|layer\.|live\.|heap\.)/;
+const MEMORY_SERIES = /^(?:rss|pss|anon|anonHuge|lazyFree|swap|memFree|live|region\.|cgroup\.|alloc\.|v8\.|layer\.|live\.|heap\.|go\.(?:heap|sys|inuse|idle))/;
 
 /**
  * The unit of a metric reference or series name (src/check/metric.ts). Names carry their unit

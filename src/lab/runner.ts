@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../native.js';
-import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Mark, type Run, type Subject, type VariantRun } from '../run/schema.js';
+import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Mark, type Run, type VariantRun } from '../run/schema.js';
 import { judge } from '../check/expectations.js';
 import { newVariantRun } from '../run/new-variant-run.js';
 import { evaluateMetric } from '../check/metric.js';
@@ -15,7 +15,7 @@ import { openSystemSession, type SystemSession } from '../system/session.js';
 import type { LockOwner } from '../system/lock.js';
 import { installRestoreGuards } from '../system/guard.js';
 import { askConsent } from '../system/consent.js';
-import { definitionModule, type CounterpartSpec, type ExperimentDefinition, type ParamValue, type Params, type VariantSpec } from './experiment.js';
+import { definitionModule, type ExperimentDefinition, type ParamValue, type Params, type VariantSpec } from './experiment.js';
 import { checkDefinition } from './definition-check.js';
 import type { RunObserver } from './events.js';
 import { resolveParams, variantParams } from './params.js';
@@ -25,7 +25,7 @@ import { checkMemoryFits, estimateVariantBytes, memoryBudget } from './limits.js
 import { observeChild } from './observe.js';
 import { replaySubject, type SubjectLauncher } from './subject.js';
 import { realSubject } from './real-subject.js';
-import { buildCounterpart, type BuildResult, type BuiltCounterpart } from './counterpart-build.js';
+import { buildAll, eventName, subjectsFor, type RunSubject } from './run-subjects.js';
 import { DEFAULT_INTERVAL_MS } from './sampler.js';
 import { rsslabVersion } from './version.js';
 
@@ -112,65 +112,6 @@ function emptyVariantRun(v: VariantSpec<Params>, repeat: number, plan: VariantPl
   return out;
 }
 
-/** One thing to run for a variant: the replay's child, or a built counterpart with its args and env. */
-type RunSubject = { kind: 'replay'; record: Subject } | { kind: 'real'; record: Subject; built: BuiltCounterpart; args: string[]; env: Record<string, string> };
-
-/** The name a subject's events carry: the variant id, and which counterpart for a real one. */
-function eventName(variantId: string, subject: RunSubject): string {
-  return subject.kind === 'real' ? `${variantId} (real ${subject.built.id})` : variantId;
-}
-
-/** What runs for one variant, in order; counterparts that have no equivalent of it are listed as skipped. */
-function subjectsFor(
-  plan: VariantPlan,
-  mode: 'replay' | 'real' | 'both',
-  builds: Array<{ spec: CounterpartSpec<Params>; result: BuildResult }>,
-): { run: RunSubject[]; skipped: Array<{ counterpart: string; reason: string }> } {
-  const run: RunSubject[] = [];
-  const skipped: Array<{ counterpart: string; reason: string }> = [];
-  if (mode !== 'real' || builds.length === 0) run.push({ kind: 'replay', record: { kind: 'replay' } });
-  if (mode === 'replay') return { run, skipped };
-  for (const { spec, result } of builds) {
-    if (!result.ok) {
-      skipped.push({ counterpart: spec.id, reason: result.reason });
-      continue;
-    }
-    const extra = spec.variantEnv ? spec.variantEnv(plan.variant) : {};
-    if (extra === null) {
-      skipped.push({ counterpart: spec.id, reason: `the real ${spec.label} has no equivalent of variant ${plan.variant.id}` });
-      continue;
-    }
-    const args = spec.args(plan.params, plan.variant);
-    const b = result.built;
-    run.push({
-      kind: 'real',
-      built: b,
-      args,
-      env: { ...plan.env, ...extra },
-      record: { kind: 'real', counterpart: b.id, label: b.label, language: b.language, binarySha256: b.binarySha256, args },
-    });
-  }
-  return { run, skipped };
-}
-
-/** Builds (or finds in the cache) every counterpart of the experiment; a missing toolchain is a reason, not an error. */
-async function buildAll(def: ExperimentDefinition<Params>, env: NodeJS.ProcessEnv | undefined, note: (m: string, level?: 'system' | 'warning' | 'info') => void): Promise<Array<{ spec: CounterpartSpec<Params>; result: BuildResult }>> {
-  const out: Array<{ spec: CounterpartSpec<Params>; result: BuildResult }> = [];
-  for (const spec of def.counterparts ?? []) {
-    let result: BuildResult;
-    try {
-      result = await buildCounterpart(def.id, spec, { sourceRoot: join(packageRoot(), 'counterparts'), ...(env ? { env } : {}) });
-    } catch (e) {
-      // an unsafe cache folder, unreadable sources: said once, the counterpart does not run
-      result = { ok: false, reason: `counterpart ${spec.id}: ${(e as Error).message}` };
-    }
-    if (result.ok) note(`${def.id}: real counterpart ${spec.id} ${result.built.cached ? 'from the cache' : 'built'} (${result.built.binary}, ${result.built.compiler})`, 'info');
-    else note(`${def.id}: ${result.reason}`);
-    out.push({ spec, result });
-  }
-  return out;
-}
-
 /**
  * Runs one experiment from its definition. The lab knows no experiment by name: the CLI and the
  * library's runExperiment resolve built-in ids and users' files to a definition and its module.
@@ -186,7 +127,7 @@ export async function runDefinition(definition: ExperimentDefinition<Params>, op
   const variants = selectVariants(def, opts.variants, opts.allVariants ?? false);
   const emit = opts.observer ?? (() => {});
   const started = Date.now();
-  const lab: LabMachine = await describeLab();
+  let lab: LabMachine = await describeLab();
   const systemLog: string[] = [];
   const note = (message: string, level: 'system' | 'warning' | 'info' = 'warning'): void => {
     if (level !== 'info') systemLog.push(message);
@@ -197,7 +138,8 @@ export async function runDefinition(definition: ExperimentDefinition<Params>, op
   if (mode !== 'replay' && !def.counterparts?.length) note(`${def.id}: no real counterpart is declared for this experiment; running the replay only`);
   const builds = mode === 'replay' ? [] : await buildAll(def, opts.buildEnv, note);
 
-  const plans = variants.map((v) => planVariant(def, v, variantParams(params, v.params, userParams), lab));
+  const planAll = (): VariantPlan[] => variants.map((v) => planVariant(def, v, variantParams(params, v.params, userParams), lab));
+  let plans = planAll();
   const skipped: Run['skipped'] = [];
 
   // Before anything changes on the machine: would each child fit in the memory there is?
@@ -223,6 +165,16 @@ export async function runDefinition(definition: ExperimentDefinition<Params>, op
   if (canChange && (wantsKnobs || wantsCgroup)) {
     session = await openSessionNoticing(opts.lockWaitMs ?? 15 * 60_000, note);
     uninstall = installRestoreGuards(session);
+    // What was read before the lock may be another run's transient state (its THP "never" variant
+    // skipped every THP variant here): read the machine again now that it is ours and restored.
+    try {
+      lab = await describeLab();
+      plans = planAll();
+    } catch (e) {
+      session.close();
+      uninstall();
+      throw e;
+    }
   }
 
   const speedUpApplied = Boolean(def.speedUp && session && lab.tune.ok);

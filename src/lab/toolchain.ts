@@ -32,7 +32,8 @@ export function findExecutable(name: string, pathVar: string | undefined): strin
 
 /** The compiler's one-line version (`cc --version`, `go version`), part of the build's cache key. */
 export async function compilerVersion(compiler: string, language: CounterpartLanguage, env: NodeJS.ProcessEnv): Promise<string> {
-  const r = await execa(compiler, language === 'go' ? ['version'] : ['--version'], { env, extendEnv: false, reject: false, timeout: 30_000 });
+  const args = language === 'go' ? ['version'] : ['--version'];
+  const r = await execa(compiler, args, { env, extendEnv: false, reject: false, timeout: 30_000 });
   const first = String(r.stdout).split('\n')[0]?.trim() ?? '';
   if (r.exitCode !== 0 || !first) throw new Error(`${compiler} ${language === 'go' ? 'version' : '--version'} failed: ${String(r.stderr).trim() || `exit ${r.exitCode}`}`);
   return first;

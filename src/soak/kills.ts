@@ -21,8 +21,8 @@ import type { SoakArea, SoakAreaResult } from './area.js';
 
 const SIGNALS = ['SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGINT', 'SIGTERM'] as const;
 type Signal = (typeof SIGNALS)[number];
-/** a quick pressure run takes about 5 s here; kill moments spread over all of it and a little after */
-const KILL_WINDOW_MS = 6000;
+/** a quick pressure run takes 4–5 s here; kill moments spread over all of it (a few land after its end) */
+const KILL_WINDOW_MS = 4500;
 const TRIAL_TIMEOUT_MS = 120_000;
 /** trials per hold of the machine lock (about two minutes) */
 const BATCH = 20;
@@ -146,7 +146,7 @@ async function oneTrial(index: number, signal: Signal, recovery: Trial['recovery
 }
 
 export const soak: SoakArea = async (options) => {
-  const trials = Math.max(1, Math.round(120 * options.scale));
+  const trials = Math.max(1, Math.round(150 * options.scale));
   const random = seeded(options.seed);
   const started = Date.now();
   const done: Trial[] = [];

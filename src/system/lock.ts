@@ -1,12 +1,12 @@
 // One lock for machine-wide knobs. Two rsslab runs (or two test workers) changing khugepaged at the
 // same time would journal each other's values as "original" and restore the wrong ones, so whoever
 // changes knobs holds this lock. The kernel decides who holds it: flock(2) on knobs.lock (through the
-// addon, native/lock.cc), dropped by the kernel the moment its holder dies, however it dies. The file
-// is never unlinked (unlinking a flock'd file lets a second process lock a new file of the same name)
-// and its content is information only: who holds it (pid, start time, command) and where that
-// holder keeps its journals, so whoever takes the lock after a holder that died without releasing
-// restores that holder's journals first.
-import { fstatSync, ftruncateSync, lstatSync, readSync, writeSync } from 'node:fs';
+// addon, native/lock.cc), dropped by the kernel the moment its holder dies, however it dies. Its
+// content is information only: who holds it (pid, start time, command) and where that holder keeps its
+// journals, so whoever takes the lock after a holder that died without releasing restores that
+// holder's journals first. After taking the flock, a taker checks that the file it locked is still the
+// one at the path (a clean release removes it; see release()), so no two processes ever hold it.
+import { fstatSync, ftruncateSync, lstatSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,17 +52,11 @@ export interface SystemLock {
   release(): void;
 }
 
-/** What a holder leaves in the file when it releases: pid 0, so no reader mistakes it for a live holder. */
-interface ReleasedMark {
-  pid: 0;
-  released: true;
-  lastOwner: LockOwner;
-}
-
 /** This process's holdings, so nested users (runner + experiment) share one lock instead of deadlocking. */
 const held = new Map<string, { owner: LockOwner; file: NativeFileLock; count: number }>();
 
 const MAX_LOCK_FILE_BYTES = 64 * 1024;
+const EMPTY_GRACE_MS = 2000;
 
 function readAll(fd: number): string {
   const buffer = Buffer.alloc(MAX_LOCK_FILE_BYTES);
@@ -93,7 +87,7 @@ function parseOwner(text: string): LockOwner | null {
   };
 }
 
-function writeContent(fd: number, value: LockOwner | ReleasedMark): void {
+function writeContent(fd: number, value: LockOwner): void {
   const bytes = Buffer.from(JSON.stringify(value) + '\n');
   ftruncateSync(fd, 0);
   writeSync(fd, bytes, 0, bytes.length, 0);
@@ -162,7 +156,15 @@ function attempt(path: string, me: LockOwner): Attempt {
     file.close();
     return { got: false, holder: null };
   }
-  const previous = parseOwner(readAll(file.fd));
+  const text = readAll(file.fd);
+  // Empty and just made: an rsslab from before flock creates its file (O_EXCL) and then writes its
+  // name, without a flock; give it the moment. (A flock holder is never seen here: we hold the flock.
+  // An empty file that stays empty was left by a process killed between the two steps.)
+  if (!file.created && text.trim() === '' && Date.now() - fstatSync(file.fd).mtimeMs < EMPTY_GRACE_MS) {
+    file.close();
+    return { got: false, holder: null };
+  }
+  const previous = parseOwner(text);
   // flock is ours, yet the file names a live process that is not us and never released: an rsslab
   // from before flock (a pid-file lock, which takes no flock) holds it. Respect it.
   if (previous !== null && previous.pid !== process.pid && isAlive(previous)) {
@@ -170,7 +172,7 @@ function attempt(path: string, me: LockOwner): Attempt {
     return { got: false, holder: previous };
   }
   // Name ourselves, then check the file is still the one at `path`: an rsslab from before flock that
-  // read the released mark a moment ago may have moved this file aside and made its own. It re-reads
+  // found it naming a dead holder a moment ago may have moved it aside to make its own. It re-reads
   // the file after moving it and puts it back when it names a live holder, so once our name is in
   // and the file is still in place, it stays ours.
   writeContent(file.fd, me);
@@ -266,10 +268,17 @@ function handle(path: string, owner: LockOwner, notes: string[], staleOwners: Lo
       entry.count -= 1;
       if (entry.count > 0) return;
       held.delete(path);
+      // A clean release removes the file (while still holding the flock, and only if the file at the
+      // path is still ours), so nothing is left that names a holder. Whoever opened it meanwhile gets
+      // the flock on a removed file, sees that (isCurrent) and tries again on the new one. A holder
+      // that dies never gets here: its file stays, naming it, for the next taker to restore its
+      // journals. Leaving a "released" mark instead would let an rsslab from before flock move the
+      // file aside under the next flock holder (it did, in the soak); removing it is what that
+      // older lock expects too.
       try {
-        writeContent(entry.file.fd, { pid: 0, released: true, lastOwner: owner });
+        if (isCurrent(entry.file, path)) unlinkSync(path);
       } catch {
-        // the mark is information only: closing below releases the lock all the same
+        // already gone
       }
       entry.file.close();
     },

@@ -95,7 +95,7 @@ describe('npm run bench', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000); // the whole quick bench on a shared machine: as long as the execa timeout above
 
   it('bench --only - an unknown bench name exits 2 and names the benches', async () => {
     const r = await bench(['--quick', '--only', 'sampler,nope']);

@@ -82,6 +82,12 @@ describe('replay vs real agreement', () => {
     const a = experimentAgreement(run);
     expect(a.verdict).toBe('not-validated');
     expect(a.problems[0]).toMatch(/nothing was compared .*apt-get install gcc/);
+    const skippedVariant = fresh();
+    skippedVariant.variants = skippedVariant.variants.filter((v) => v.variant !== 'max-ptes-none-0');
+    skippedVariant.skipped = [{ variant: 'max-ptes-none-0', reason: 'needs kernel knobs changed (khugepaged/max_ptes_none=0): no --tune-system' }];
+    const partial = experimentAgreement(skippedVariant);
+    expect(partial.verdict).toBe('agrees');
+    expect(partial.notes).toEqual(['max-ptes-none-0 not compared: the variant was skipped (needs kernel knobs changed (khugepaged/max_ptes_none=0): no --tune-system)']);
     run.experiment.validation = null;
     expect(experimentAgreement(run).problems).toEqual(['the experiment states no validation (tolerances) to check against']);
   });

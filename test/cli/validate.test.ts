@@ -43,12 +43,13 @@ describe('rsslab validate', () => {
     const j = JSON.parse(r.stdout) as { schema: string; schemaVersion: number; ok: boolean; experiments: Array<{ experimentId: string; verdict: string; rows: Array<{ agrees: boolean }>; ranks: Array<{ correlation: number }> }> };
     expect(j).toMatchObject({ schema: 'rsslab.validate', schemaVersion: 1, ok: true });
     expect(j.experiments[0]).toMatchObject({ experimentId: 'thp-khugepaged', verdict: 'agrees' });
-    expect(j.experiments[0]!.rows.length).toBe(4 * 4);
+    // the five default variants (thp-always among them, with consent) × four compared sizes
+    expect(j.experiments[0]!.rows.length).toBe(5 * 4);
     expect(j.experiments[0]!.ranks[0]!.correlation).toBeGreaterThanOrEqual(0.8);
     // the Run and the reports show both sides
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('Replay and real side by side: the replay agrees with the real program');
     const run = JSON.parse(readFileSync(join(out, 'thp-khugepaged.json'), 'utf8')) as { variants: Array<{ subject: { kind: string } }> };
-    expect(run.variants.map((v) => v.subject.kind)).toEqual(['replay', 'real', 'replay', 'real', 'replay', 'real', 'replay', 'real']);
+    expect(run.variants.map((v) => v.subject.kind)).toEqual(['replay', 'real', 'replay', 'real', 'replay', 'real', 'replay', 'real', 'replay', 'real']);
   }, 900_000);
 
   it.skipIf(whySkip !== null)('with a PATH lacking cc - nothing is compared, the replay is not validated: exit 1 with apt-get install gcc', async () => {

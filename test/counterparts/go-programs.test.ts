@@ -1,4 +1,4 @@
-// The Go counterparts of seeds 003 and 001 (counterparts/madv-free, counterparts/runtime-heap), built
+// The Go counterparts of seeds 003, 001 and 002 (counterparts/madv-free, runtime-heap, fragmentation), built
 // with the machine's `go` and run by the runner as real subjects at small sizes, on the real kernel:
 // each seed's own failure mode reproduced by the real Go runtime — RSS that stays after the runtime
 // returned its heap with MADV_FREE, and the next batch OOM-killed when nothing collected the first —
@@ -32,6 +32,7 @@ describe.skipIf(whySkip !== null)('Go counterparts (skipped without go: apt-get 
   let before: MachineState;
   let madv: Run;
   let heap: Run;
+  let frag: Run;
 
   beforeAll(async () => {
     before = await machineState();
@@ -39,6 +40,7 @@ describe.skipIf(whySkip !== null)('Go counterparts (skipped without go: apt-get 
     madv = await runExperiment('madv-free', { ...common, allVariants: true });
     // the idle claim is the replay's (V8's memory reducer); the real job only needs its two batches here
     heap = await runExperiment('runtime-heap', { ...common, variants: ['none', 'gc', 'gc-trim'], params: { idleMs: 1000 } });
+    frag = await runExperiment('fragmentation', { ...common, variants: ['glibc-k10', 'glibc-k10-gc100', 'glibc-k10-pool'] });
   }, 900_000);
 
   afterAll(async () => {
@@ -97,5 +99,20 @@ describe.skipIf(whySkip !== null)('Go counterparts (skipped without go: apt-get 
     // runtime.GC() keeps Sys (the seed's 11996 MiB); FreeOSMemory returns it
     expect(metric(real(heap, 'gc'), 'rss@end:release')).toBeGreaterThanOrEqual(0.8 * metric(real(heap, 'gc'), 'rss@end:dropped'));
     expect(metric(real(heap, 'gc-trim'), 'rss@end:release')).toBeLessThan(0.2 * metric(real(heap, 'gc-trim'), 'rss@end:dropped'));
+  });
+
+  it('fragmentation/go-requests - 1 in 10 survivors keep spans in use (HeapInuse − HeapAlloc) and RSS far above live after FreeOSMemory; an arena for them lets it fall', () => {
+    const scattered = real(frag, 'glibc-k10');
+    expect(scattered.settings.env.GOGC).toBe('off');
+    const live = metric(scattered, 'live@end:purged');
+    expect(metric(scattered, 'layer.free@end:purged')).toBeGreaterThan(2 * live);
+    expect(metric(scattered, 'metric.heldOverLive')).toBeGreaterThan(3);
+    const collected = real(frag, 'glibc-k10-gc100');
+    expect(collected.settings.env.GOGC).toBe('100');
+    // collected as it goes, the heap reuses its freed slots: a fraction of the GOGC=off heap
+    expect(metric(collected, 'rss@end:burst')).toBeLessThan(0.6 * metric(scattered, 'rss@end:burst'));
+    const pooled = real(frag, 'glibc-k10-pool');
+    expect(metric(pooled, 'layer.free@end:purged')).toBeLessThan(0.1 * live);
+    expect(metric(pooled, 'metric.heldOverLive')).toBeLessThan(0.5 * metric(scattered, 'metric.heldOverLive'));
   });
 });

@@ -9,6 +9,8 @@ import { ranHeld } from './helpers-kernel.js';
 
 const ID = 'fragmentation';
 const VARIANTS = ['glibc-k1000', 'glibc-k100', 'glibc-k10', 'glibc-k10-pool', 'jemalloc-k1000', 'jemalloc-k100', 'jemalloc-k10', 'jemalloc-k10-pool'];
+/** survivors in runs of neighbours, and short-lived blocks freed the way a collector with GOGC=100 frees them */
+const SHAPES = ['glibc-k10-c16', 'glibc-k10-gc100', 'jemalloc-k10-gc100'];
 const whySkip = staleBuild(ID);
 if (whySkip) console.warn(`skipping ${ID} end-to-end tests: ${whySkip}`);
 
@@ -17,7 +19,7 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
   let burstBytes: number;
 
   beforeAll(async () => {
-    run = await runQuickVariants(ID, VARIANTS);
+    run = await runQuickVariants(ID, [...VARIANTS, ...SHAPES]);
     burstBytes = Number(run.experiment.params.burstBytes);
   }, 600_000);
 
@@ -94,5 +96,23 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
     expect(metric(v, 'layer.free@end:freed')).toBeLessThanOrEqual(0.05 * burstBytes);
     expect(metric(v, 'layer.dirty@end:freed')).toBeGreaterThanOrEqual(0.6 * burstBytes);
     expect(metric(v, 'layer.dirty@end:purged')).toBeLessThanOrEqual(1 * MiB);
+  });
+
+  it('glibc-k10-c16 - survivors in runs of 16 neighbours share pages: after malloc_trim RSS is a few times live (seed 002: 3.6x), not the 10x of scattered ones', (ctx) => {
+    const clustered = ran(ctx, 'glibc-k10-c16');
+    const scattered = ran(ctx, 'glibc-k10');
+    const ratio = derived(clustered, 'heldOverLive');
+    console.log(`glibc-k10-c16 held/live ${ratio.toFixed(2)}, glibc-k10 ${derived(scattered, 'heldOverLive').toFixed(2)}`);
+    expect(ratio).toBeGreaterThan(1.5);
+    expect(ratio).toBeLessThan(0.5 * derived(scattered, 'heldOverLive'));
+  });
+
+  it('glibc-k10-gc100, jemalloc-k10-gc100 - freed like GOGC=100, the burst reuses its own room (RSS grows by < 60% of it) and survivors still hold > 1.5x live', (ctx) => {
+    for (const id of ['glibc-k10-gc100', 'jemalloc-k10-gc100']) {
+      const v = ran(ctx, id);
+      expect(metric(v, 'burst.collections@end:burst'), id).toBeGreaterThan(1);
+      expect(derived(v, 'burstGrowthBytes'), id).toBeLessThan(0.6 * burstBytes);
+      expect(derived(v, 'heldOverLive'), id).toBeGreaterThan(1.5);
+    }
   });
 });

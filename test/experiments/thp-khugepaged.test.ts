@@ -96,6 +96,15 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
     expect(metric(v, 'region.main.rss@max:idle')).toBeGreaterThanOrEqual(0.9 * regionBytes);
   });
 
+  it("go-workaround - under THP \"always\", MADV_NOHUGEPAGE before the partial free (Go 1.5–1.21.0's runtime) keeps the huge pages from coming back", (ctx) => {
+    const v = ran(ctx, 'go-workaround');
+    expect(v.settings.thp.enabled).toBe('always');
+    // huge pages at fault (no hint needed under always), none after the free and the idle time
+    expect(metric(v, 'region.main.anonHuge@end:touch')).toBeGreaterThanOrEqual(0.9 * regionBytes);
+    expect(metric(v, 'region.main.rss@max:idle')).toBeLessThanOrEqual(0.05 * regionBytes);
+    expect(metric(v, 'region.main.anonHuge@max:idle')).toBe(0);
+  });
+
   it('collapse - MADV_COLLAPSE brings the whole region back as huge pages before any idle time', (ctx) => {
     const v = ran(ctx, 'collapse');
     expect(metric(v, 'region.main.anonHuge@end:collapse')).toBeGreaterThanOrEqual(0.9 * regionBytes);
