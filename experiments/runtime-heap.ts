@@ -156,7 +156,11 @@ function expectations(variant: VariantSpec<RuntimeHeapParams>, p: RuntimeHeapPar
       factor: 0.9,
     },
   ];
-  if (p.release === 'none') {
+  // With a heap limit (old-space-64) V8 collects hard near the limit and its memory reducer may give
+  // part of the dropped batch back while idle (measured here: 104 of 184 MiB kept in one run, all of it in
+  // another), so "waiting gives nothing back" is asserted only where nothing limits the heap.
+  const heapLimited = (variant.nodeArgs ?? []).some((a) => a.startsWith('--max-old-space-size'));
+  if (p.release === 'none' && !heapLimited) {
     out.push({
       id: 'idle-keeps',
       text: `waiting ${(p.idleMs / 1000).toFixed(0)} s (V8's memory reducer acts ${MEMORY_REDUCER_DELAY_MS / 1000} s after a mark-compact) does not give the dropped batch back`,

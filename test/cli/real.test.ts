@@ -15,7 +15,7 @@ describe('rsslab CLI - real counterparts', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/real thp-loop +the seed's C loop \(c: counterparts\/thp-khugepaged\/thp_loop\.c\)/);
     const j = await rsslab(['list', '--json']);
-    const thp = (JSON.parse(j.stdout) as Array<{ id: string; counterparts: Array<{ id: string; sources: string[]; apt: string[] }> }>).find((e) => e.id === 'thp-khugepaged')!;
+    const thp = (JSON.parse(j.stdout) as { experiments: Array<{ id: string; counterparts: Array<{ id: string; sources: string[]; apt: string[] }> }> }).experiments.find((e) => e.id === 'thp-khugepaged')!;
     expect(thp.counterparts).toEqual([expect.objectContaining({ id: 'thp-loop', sources: ['counterparts/thp-khugepaged/thp_loop.c'], apt: ['gcc'] })]);
   });
 

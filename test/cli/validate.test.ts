@@ -24,7 +24,7 @@ if (whySkip) console.warn(`skipping rsslab validate end to end: ${whySkip}`);
 
 describe('rsslab validate', () => {
   it('usage - an experiment without a real counterpart exits 2 and names those with one; an unknown one exits 2', async (ctx) => {
-    const list = JSON.parse((await rsslab(['list', '--json'])).stdout) as Array<{ id: string; counterparts: unknown[] }>;
+    const list = (JSON.parse((await rsslab(['list', '--json'])).stdout) as { experiments: Array<{ id: string; counterparts: unknown[] }> }).experiments;
     const without = list.find((e) => e.counterparts.length === 0);
     if (without) {
       const r = await rsslab(['validate', without.id, '--out', tmp()]);

@@ -40,7 +40,9 @@ describe('planning on other machines (fixture tree)', () => {
     // thp-always turns THP on for its run (with consent), thp-never is about "never" itself
     expect(thp['thp-always']).toBeNull();
     expect(thp['thp-never']).toBeNull();
-    expect(Object.values(plans(lab, 'madv-free'))).toEqual([null, null, null]);
+    const madvFree = plans(lab, 'madv-free');
+    expect(Object.keys(madvFree)).toEqual(['dontneed', 'free', 'free-pressure', 'none']);
+    expect(Object.values(madvFree)).toEqual([null, null, null, null]);
   });
 
   it('no THP in the kernel - every THP variant is skipped with the reason; knob variants say the knobs are missing (fixture tree)', () => {
