@@ -194,7 +194,7 @@ export const soak: SoakArea = async (options) => {
   const pct = Math.round((1000 * figures.restored) / figures.trials) / 10;
   const line =
     `kills: ${figures.trials} trials (${figures.sigkill} SIGKILL, ${figures.sigint} SIGINT, ${figures.sigterm} SIGTERM; ` +
-    `${figures.afterCgroup} with the cgroup made, ${figures.afterKnobs} with knobs changed, ${figures.beforeChanges} before any change, ${figures.afterEnd} after the end), ` +
+    `${figures.afterCgroup} with knobs changed and the cgroup made, ${figures.afterKnobs} with knobs changed only, ${figures.beforeChanges} before any change, ${figures.afterEnd} after the end), ` +
     `${pct}% restored — SIGKILL by \`rsslab restore\` ${figures.byRestore}/${figures.byRestoreOf}, by the next untuned run ${figures.byNextRun}/${figures.byNextRunOf}; ` +
     `SIGINT/SIGTERM by the run itself ${figures.selfRestored}/${figures.selfOf}; the recovery said so ${figures.saidSo}/${figures.withLeftovers} times; ${figures.hangs} hangs; ${figures.minutes} min (seed ${options.seed})`;
   const result: SoakAreaResult = {
