@@ -107,6 +107,9 @@ async function body(ctx: ChildContext<ThpParams>): Promise<void> {
   }
 }
 
+/** blocks khugepaged may collapse between the free and its sample when sped up (see 'freed') */
+const FREE_RACE_BLOCKS = 4;
+
 const stays = (p: ThpParams, phase = 'idle'): Expectation => ({
   id: 'stays-low',
   text: 'RSS of the region stays near what was kept: nothing collapses the freed blocks back',
@@ -128,11 +131,12 @@ function expectations(v: VariantSpec<ThpParams>, p: ThpParams): Expectation[] {
     },
     {
       id: 'freed',
-      text: 'after the partial MADV_DONTNEED the region holds only the kept pages',
+      // khugepaged runs beside the free: sped up (100 ms, 65536 pages) it may refill a block or two in the
+      // milliseconds between the madvise and the sample at the next mark (seen here: 3 blocks, 1 run in ~16)
+      text: 'after the partial MADV_DONTNEED the region holds only the kept pages (and at most the few blocks khugepaged refilled before the sample)',
       left: 'region.main.rss@end:free',
       op: '<=',
-      right: p.regionBytes,
-      factor: 0.05,
+      right: Math.round(0.05 * p.regionBytes + FREE_RACE_BLOCKS * features().hugePageSize),
     },
   ];
   const hugeAtFault = p.hint === 'hugepage' && !v.thpDisable && v.knobs?.enabled !== 'never';
