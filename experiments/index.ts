@@ -1,4 +1,4 @@
-// The experiments rsslab ships, one file per case of PHENOMENA.md. Loaded by id so that the child
+// The experiments rsslab ships, one file per real case. Loaded by id so that the child
 // imports only the experiment it runs; the module URL is what the child imports.
 import type { ExperimentDefinition, Params } from '../src/lab/experiment.js';
 

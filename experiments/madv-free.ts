@@ -1,4 +1,4 @@
-// Seed 003 (PHENOMENA.md case 4): Go 1.12–1.15 returned memory with MADV_FREE. The kernel takes such
+// Seed 003 (the MADV_FREE case): Go 1.12–1.15 returned memory with MADV_FREE. The kernel takes such
 // pages back only when it is short of memory, so RSS stays high and monitoring sees a leak that is not
 // one; MADV_DONTNEED (GODEBUG=madvdontneed=1, the default from Go 1.16) drops RSS at once. Under real
 // pressure (a memory cgroup) the kernel reclaims lazily freed pages, only as many as it needs; a write

@@ -1,4 +1,4 @@
-// Seed 004 (PHENOMENA.md case 5): the kernel Bugzilla reproducer. A region is touched, all but the
+// Seed 004 (THP and khugepaged): the kernel Bugzilla reproducer. A region is touched, all but the
 // last page of every 2 MiB is handed back with MADV_DONTNEED, and then — with the program doing
 // nothing — khugepaged collapses each 2 MiB block back into a huge page, because a block with one
 // present page and 511 empty ones is within max_ptes_none=511. RSS climbs back to the whole region.

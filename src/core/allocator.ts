@@ -1,4 +1,4 @@
-// Which malloc serves this process, and its own view of memory (PHENOMENA case 1: the same workload
+// Which malloc serves this process, and its own view of memory (seed 000, faiss under cgo: the same workload
 // under glibc, jemalloc, mimalloc and tcmalloc). Detection is by the shared object that `malloc`
 // resolves to, at run time; LD_PRELOAD of another allocator serves Node's own mallocs too.
 import { ALLOCATOR_NAMES, type AllocatorInfo, type AllocatorName, type AllocatorStats } from '../native.js';

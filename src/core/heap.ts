@@ -1,4 +1,4 @@
-// The C heap (PHENOMENA cases 1-3): blocks malloc'd and freed natively, and glibc's own controls.
+// The C heap (seeds 000–002): blocks malloc'd and freed natively, and glibc's own controls.
 // Freed blocks go back to malloc's free lists, not to the kernel: RSS stays until malloc_trim returns
 // the whole pages inside free chunks, and chunks between live neighbours hold no whole page at all.
 //

@@ -1,5 +1,5 @@
-// A block-set workload on fresh native threads, the way cgo runs C from a new goroutine (PHENOMENA
-// case 1): glibc gives each new thread its own arena, so freed memory ends up spread over arenas.
+// A block-set workload on fresh native threads, the way cgo runs C from a new goroutine (seed
+// 000): glibc gives each new thread its own arena, so freed memory ends up spread over arenas.
 import type { NativeThreadHandle } from '../native.js';
 import { binding } from './binding.js';
 import { invalidType, outOfRange } from './errors.js';

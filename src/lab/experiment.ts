@@ -120,7 +120,7 @@ export interface VariantOutcome {
 export interface ExperimentDefinition<P extends Params = Params> {
   id: string;
   title: string;
-  /** which case of PHENOMENA.md this replays, e.g. "seed 004 (THP and khugepaged)" */
+  /** which real case this replays, e.g. "seed 004 (THP and khugepaged)" */
   seed: string | null;
   summary: string;
   /** what a teacher says at each phase, in order */

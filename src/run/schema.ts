@@ -221,7 +221,7 @@ export interface Run {
   experiment: {
     id: string;
     title: string;
-    seed: string | null; // which case of PHENOMENA.md
+    seed: string | null; // which real case it replays
     summary: string;
     story: PhaseStory[];
     params: Record<string, number | string | boolean>;
