@@ -142,7 +142,8 @@ export class Region {
     const code = adviceCode(advice);
     if (typeof options !== 'object' || options === null || Array.isArray(options)) checkOptions('options', options);
     const offset = options.offset ?? 0;
-    const length = options.length ?? this.length - offset;
+    // no arithmetic on an unchecked offset: a Symbol or BigInt would throw the engine's own TypeError
+    const length = options.length ?? (isIndex(offset) ? this.length - offset : 0);
     if (!isIndex(offset) || !isIndex(length) || offset + length > this.length) this.#range('advise', options);
     this.#native.advise(offset, length, code);
   }

@@ -258,3 +258,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.stdout.write(r.line + '\n' + r.failures.map((f) => `  ✗ ${f}\n`).join(''));
   process.exitCode = r.ok ? 0 : 1;
 }
+
+// the soak's main imports an area's default export
+export default hostileRuns;
