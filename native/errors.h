@@ -1,4 +1,4 @@
-// errno → JS error, shaped like Node's own system errors (DESIGN.md contract):
+// errno → JS error, shaped like Node's own system errors (one contract across the addon boundary):
 //   SystemError: message "EINVAL: Invalid argument, madvise(0x7f.., 4096, MADV_COLLAPSE)",
 //                properties code ("EINVAL"), errno (22), syscall ("madvise").
 // The JS class is handed to native once (setErrorClass), so errors are instanceof-safe.

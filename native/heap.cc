@@ -1,4 +1,4 @@
-// C heap blocks and glibc's malloc controls (PHENOMENA cases 1-3): blocks freed in the middle of
+// C heap blocks and glibc's malloc controls (seeds 000–002): blocks freed in the middle of
 // an arena stay in malloc's free lists (fordblks) and in RSS until malloc_trim returns the whole
 // pages inside free chunks; small chunks between live neighbours hold no whole page and stay.
 #include <dlfcn.h>

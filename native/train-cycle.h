@@ -1,5 +1,5 @@
-// One faiss IndexIVFFlat train/add/search/free cycle, replayed as its allocations (PHENOMENA case
-// 1): the same block sizes, in the same order, on the same threads as faiss 1.7.3 makes them, with
+// One faiss IndexIVFFlat train/add/search/free cycle, replayed as its allocations (seed
+// 000): the same block sizes, in the same order, on the same threads as faiss 1.7.3 makes them, with
 // the same bytes written — without the arithmetic. Nothing here touches N-API or throws; errors are
 // values, so it runs on any pthread (worker.cc's long-lived thread, a fresh one, or the JS thread).
 #pragma once

@@ -50,7 +50,7 @@ struct Reservation {
 // Why the alignment: THP can back only PMD-aligned 2 MiB ranges with a huge page, so we over-map by
 // `align` and unmap the excess. Why the guards: the kernel merges adjacent anonymous VMAs with equal
 // flags, and a region merged with its neighbour no longer starts its own line in /proc/<pid>/smaps;
-// rsslab finds a region there by its address (DESIGN.md). A PROT_NONE page never merges with rw-p.
+// rsslab finds a region there by its address. A PROT_NONE page never merges with rw-p.
 inline int MapAnon(size_t length, size_t align, void** addr, Reservation* res) {
   const size_t page = PageSize();
   const size_t a = align > page ? align : page;

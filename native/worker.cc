@@ -1,5 +1,5 @@
 // One long-lived native thread that JS hands block-set work to, synchronously: the shape of a cgo
-// service whose C calls keep landing on the same OS thread (PHENOMENA case 1, "same-thread"). Its
+// service whose C calls keep landing on the same OS thread (seed 000, "same-thread"). Its
 // first malloc binds it to a glibc arena of its own (not the main arena the JS thread uses), and
 // that arena keeps what the thread frees across calls — unlike runOnThreads, whose threads exit.
 // The thread never touches N-API: jobs and results are plain values under a mutex.

@@ -1,5 +1,5 @@
-// Allocation on fresh native threads, the way cgo runs C code from a new goroutine (PHENOMENA
-// case 1). glibc gives each new thread its own arena (up to 8 per core) on its first malloc, so
+// Allocation on fresh native threads, the way cgo runs C code from a new goroutine (seed
+// 000). glibc gives each new thread its own arena (up to 8 per core) on its first malloc, so
 // the same workload spread over threads leaves free memory in many arenas, each trimmed apart.
 // The threads never touch N-API and never throw: errors are values, raised as JS errors after join.
 #include <pthread.h>

@@ -1,7 +1,7 @@
 // The one place that loads the compiled addon and gives it types.
 // Everything here is the raw binding: arguments are assumed validated by src/core/*,
 // but the C++ side still guards every type and range so that nothing from JS can crash
-// the process (DESIGN.md, "Errors cross the boundary like Node's own").
+// the process, so errors cross the boundary like Node's own.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

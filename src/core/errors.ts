@@ -1,4 +1,4 @@
-// The errors the addon throws, shaped like Node's own system errors (DESIGN.md contract):
+// The errors the addon throws, shaped like Node's own system errors (one contract across the addon boundary):
 // a failed syscall is a RsslabSystemError with `code` ('EINVAL'), `errno` (22, positive, as in
 // os.constants.errno) and `syscall` ('madvise'), message "EINVAL: Invalid argument, madvise(0x7f…, 4096, MADV_COLLAPSE)".
 // The class is handed to native once (src/core/binding.ts), better-sqlite3's way, so `instanceof` works.

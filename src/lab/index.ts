@@ -1,5 +1,5 @@
 // The API experiments are written against: the contract, and the addon's typed face.
-// Experiments import from here only (DESIGN.md: experiments → lab).
+// Experiments import from here only: dependencies point from experiments to the lab, never back.
 export { defineExperiment } from './experiment.js';
 export type { ExperimentDefinition, ChildContext, VariantSpec, ParamSpec, Params, Requirement, VariantOutcome, CounterpartSpec } from './experiment.js';
 export type { Expectation, ValidationSpec } from '../run/schema.js';

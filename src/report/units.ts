@@ -1,5 +1,5 @@
 // The one formatter of numbers for every report. Data stays in bytes and milliseconds
-// (DESIGN.md: "Numbers are in bytes in data, formatted only in reports"); this file decides
+// (numbers are bytes in data and are formatted only in reports); this file decides
 // how they read: binary units with one decimal ("256.0 MiB"), durations as "350 ms" or "1.2 s".
 import { unitOf } from '../check/metric-unit.js';
 export { unitOf, type Unit } from '../check/metric-unit.js';

@@ -1,5 +1,5 @@
 // The system room's public API: everything rsslab changes on the machine, with snapshot, apply,
-// journal and guaranteed restore (DESIGN.md, "Every change to the machine is undone").
+// journal and guaranteed restore.
 export { STATE_DIR_ENV, defaultStateDir, resolveStateDir, ensureSafeDir, stateDir, defaultLockPath } from './paths.js';
 export { acquireLock, holdsLock, withSystemLock, type LockOptions, type LockOwner, type SystemLock } from './lock.js';
 export {
