@@ -4,16 +4,19 @@
 #include "advise_batch.h"
 
 #include <string>
+#include <utility>
 
 #include "errors.h"
 #include "vm.h"
 
 namespace rsslab {
 
-BatchOutcome AdviseStrided(char* base, size_t offset, size_t length, size_t stride, size_t count, int advice) {
+// One madvise per range, in order; the first failure stops the batch and says where it stopped.
+template <typename RangeAt>
+static BatchOutcome AdviseEach(char* base, size_t n, int advice, RangeAt rangeAt) {
   BatchOutcome o;
-  for (size_t k = 0; k < count; k++) {
-    const size_t at = offset + k * stride;
+  for (size_t k = 0; k < n; k++) {
+    const auto [at, length] = rangeAt(k);
     int err = vm::Advise(base + at, length, advice);
     if (err != 0) {
       o.err = err;
@@ -26,21 +29,14 @@ BatchOutcome AdviseStrided(char* base, size_t offset, size_t length, size_t stri
   return o;
 }
 
+BatchOutcome AdviseStrided(char* base, size_t offset, size_t length, size_t stride, size_t count, int advice) {
+  return AdviseEach(base, count, advice, [=](size_t k) { return std::pair<size_t, size_t>{offset + k * stride, length}; });
+}
+
 BatchOutcome AdviseRanges(char* base, const double* pairs, size_t n, int advice) {
-  BatchOutcome o;
-  for (size_t k = 0; k < n; k++) {
-    const size_t at = static_cast<size_t>(pairs[2 * k]);
-    const size_t length = static_cast<size_t>(pairs[2 * k + 1]);
-    int err = vm::Advise(base + at, length, advice);
-    if (err != 0) {
-      o.err = err;
-      o.failedOffset = at;
-      o.failedLength = length;
-      return o;
-    }
-    o.done++;
-  }
-  return o;
+  return AdviseEach(base, n, advice, [=](size_t k) {
+    return std::pair<size_t, size_t>{static_cast<size_t>(pairs[2 * k]), static_cast<size_t>(pairs[2 * k + 1])};
+  });
 }
 
 void ThrowBatchFailure(Napi::Env env, const BatchOutcome& o, char* base, size_t total, const char* constant) {

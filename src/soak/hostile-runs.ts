@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { Run } from '../run/schema.js';
 import type { SoakArea, SoakAreaResult } from './area.js';
+import { seeded } from '../check/permutation.js';
 import { syntheticRun } from './synthetic-run.js';
 import { distPath } from './dist-path.js';
 
@@ -87,17 +88,6 @@ export function craftedCases(): HostileCase[] {
 
 // ---- random mutations --------------------------------------------------------------------------
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 const HOSTILE_VALUES: unknown[] = [null, '__proto__', 'toString', '', -1, 0, 1e308, -1e308, 2 ** 53 + 1, true, [], {}, [null], { __proto__: null }, 'x'.repeat(10_000), `${CLEAR}${OSC52}`, '\u009b31m', '99999999999999r', '%s%n', '../../../etc/passwd'];
 
@@ -119,7 +109,7 @@ function paths(v: unknown, at: Array<string | number>, out: Array<Array<string |
 
 /** A base Run with 1–3 of its fields replaced by hostile values, deleted, or its lists blown up. */
 export function mutatedRun(seed: number): { text: string; what: string } {
-  const random = rng(seed);
+  const random = seeded(seed);
   const run = base(300) as unknown as Record<string, unknown>;
   const all: Array<Array<string | number>> = [];
   paths(run, [], all, 0);

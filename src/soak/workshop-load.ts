@@ -5,7 +5,7 @@
 // failure: anything served without the session or to a foreign Host, more event streams open at
 // once than the cap, the server gone or unresponsive afterwards, or its memory growing without bound.
 // Runnable alone: node dist/src/soak/workshop-load.js [scale] [seed]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,8 @@ import { distPath } from './dist-path.js';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { SoakArea } from './area.js';
+import { readStatus } from '../probe/status.js';
+import { seeded } from '../check/permutation.js';
 import { MAX_EVENT_STREAMS } from '../workshop/server.js';
 
 interface Answer {
@@ -68,21 +70,13 @@ function p99(values: number[]): number {
 }
 
 function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
+  try {
+    return readStatus(pid).vmRssBytes;
+  } catch {
+    return 0; // the server is gone: counted as a failure elsewhere
+  }
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 const MiB = 1 << 20;
 
@@ -90,7 +84,7 @@ export const workshopLoad: SoakArea = async (o) => {
   const attempts = Math.max(50, Math.round(2000 * o.scale));
   const concurrency = 100;
   const deadlineMs = 180_000;
-  const random = rng(o.seed);
+  const random = seeded(o.seed);
   const work = mkdtempSync(join(tmpdir(), 'rsslab-soak-workshop-'));
   const entry = distPath('soak/workshop-load-server.js');
   const server = execa(process.execPath, [entry, work], { reject: false, stdin: 'ignore', stderr: 'pipe' });
