@@ -152,17 +152,22 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('compare')
-    .description('compare two sets of Runs (files or folders) for regressions; exit 1 on a regression beyond the thresholds')
-    .argument('<baseline>', 'baseline Run file or folder')
-    .argument('<candidate>', 'candidate Run file or folder')
+    .description('compare two sets of Runs (files or folders) for regressions; exit 1 on a regression beyond the thresholds. With --interleave: measure two checkouts alternately on this machine first')
+    .argument('<baseline>', 'baseline Run file or folder (with --interleave: the base checkout)')
+    .argument('<candidate>', 'candidate Run file or folder (with --interleave: the head checkout)')
+    .argument('[command...]', 'with --interleave, after --: the command run in each checkout per round, {out} standing for its Run folder')
     .option('--threshold-rel <percent>', 'relative threshold on the medians', '10%')
     .option('--threshold-abs <size>', 'absolute threshold for byte figures', '8MiB')
     .option('--threshold <metric=spec>', 'per-metric override, e.g. region.main.rss@end:free=5%,4MiB or metric.regrowMs=20%,1s,lower (repeatable)', collect, [])
-    .option('--alpha <p>', 'significance level of the permutation test on the repeats', '0.05')
+    .option('--alpha <p>', 'significance level for all figures together, after the correction', '0.05')
+    .option('--correction <method>', 'correction for testing many figures: holm (Holm–Bonferroni, for a build gate), bh (Benjamini–Hochberg) or none', 'holm')
+    .option('--interleave', 'run the command after -- in both checkouts alternately (A B, B A, …) on this machine, then compare their Runs')
+    .option('--repeat <n>', 'with --interleave: rounds, one repeat of each side per round (default 7)', positiveInt('--repeat'))
+    .option('--runs <dir>', 'with --interleave: folder for every round’s Runs (default rsslab-interleaved; must be empty)')
     .option('--markdown <file>', 'append a Markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY"); - prints it on stdout')
     .option('--json', 'print the comparison as JSON on stdout (schema rsslab.compare/1)')
     .addOption(new Option('--format <format>', 'deprecated: use --json or --markdown -').hideHelp())
-    .action(async (baseline: string, candidate: string, opts) => setExit(await compareCli(baseline, candidate, opts)));
+    .action(async (baseline: string, candidate: string, command: string[], opts) => setExit(await compareCli(baseline, candidate, opts, command)));
 
   program
     .command('report')

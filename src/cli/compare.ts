@@ -1,4 +1,6 @@
 // `rsslab compare BASELINE CANDIDATE`: compare two sets of Runs (files or folders) metric by metric.
+// `rsslab compare --interleave BASE HEAD -- COMMAND`: first make both sets on this machine, their
+// repeats interleaved (src/cli/interleave.ts), then compare them the same way.
 // Exit codes: 0 no regression, 1 a regression beyond the thresholds (or a variant that ran in the
 // baseline failed in the candidate), 2 unusable input (missing, corrupt, empty folder, another
 // schema version, nothing in common, different profiles) or bad flags.
@@ -10,6 +12,8 @@ import { compareRuns, CompareInputError } from '../check/compare.js';
 import { jsonDocument } from './json.js';
 import { renderCompareMarkdown, renderCompareTerminal } from '../report/compare.js';
 import { terminalText } from '../run/sanitize.js';
+import { parseCorrection } from '../check/multiplicity.js';
+import { interleave, InterleaveError } from './interleave.js';
 import { DEFAULT_THRESHOLDS, parseAbs, parseRel, parseThresholdOverride, type ThresholdConfig } from '../check/thresholds.js';
 
 export interface CompareCliOptions {
@@ -17,6 +21,13 @@ export interface CompareCliOptions {
   thresholdAbs?: string;
   threshold: string[];
   alpha?: string;
+  /** holm (default), bh or none */
+  correction?: string;
+  /** the two arguments are checkouts: run `command` in each, alternately, `repeat` rounds, then compare */
+  interleave?: boolean;
+  repeat?: number;
+  /** where --interleave keeps the Runs of every round */
+  runs?: string;
   /** append the Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY) */
   markdown?: string;
   json?: boolean;
@@ -46,7 +57,7 @@ async function load(which: 'baseline' | 'candidate', path: string): Promise<Run[
   }
 }
 
-export async function compareCli(baselinePath: string, candidatePath: string, o: CompareCliOptions): Promise<number> {
+export async function compareCli(baselinePath: string, candidatePath: string, o: CompareCliOptions, command: string[] = []): Promise<number> {
   const out = o.stdout ?? process.stdout;
   const err = o.stderr ?? process.stderr;
   try {
@@ -57,8 +68,23 @@ export async function compareCli(baselinePath: string, candidatePath: string, o:
     const format = o.json ? 'json' : o.markdown === '-' ? 'md' : (o.format ?? 'text');
     const alpha = o.alpha === undefined ? 0.05 : Number(o.alpha);
     if (!(alpha > 0 && alpha < 1)) throw new RangeError(`--alpha "${o.alpha}": a significance level between 0 and 1, e.g. 0.05`);
+    const correction = parseCorrection(o.correction ?? 'holm');
     const cfg = thresholds(o);
-    const result = compareRuns(await load('baseline', baselinePath), await load('candidate', candidatePath), { thresholds: cfg, alpha });
+    if (!o.interleave && (command.length > 0 || o.repeat !== undefined || o.runs !== undefined)) {
+      throw new RangeError(`${command.length ? `a command ("${command.join(' ')}")` : o.repeat !== undefined ? '--repeat' : '--runs'} is only for --interleave, which runs it in both checkouts; to compare saved Runs give two files or folders and nothing else`);
+    }
+    let notes: string[] = [];
+    if (o.interleave) {
+      const made = await interleave({ baseDir: baselinePath, headDir: candidatePath, command, rounds: o.repeat ?? 7, runsDir: o.runs ?? 'rsslab-interleaved', log: err });
+      baselinePath = made.baselineRuns;
+      candidatePath = made.candidateRuns;
+      notes = [
+        `interleaved on this machine: ${made.rounds} rounds, order ${made.order.map((s) => (s === 'baseline' ? 'B' : 'C')).join(' ')} (B baseline, C candidate); Runs in ${made.baselineRuns} and ${made.candidateRuns}`,
+        ...made.expectationFailures.map((w) => `${w}: an expectation failed (exit 1); its Runs are compared all the same`),
+      ];
+    }
+    const result = compareRuns(await load('baseline', baselinePath), await load('candidate', candidatePath), { thresholds: cfg, alpha, correction });
+    result.notes.unshift(...notes);
     const markdown = renderCompareMarkdown(result);
     if (format === 'json') out.write(jsonDocument('rsslab.compare/1', result));
     else out.write(format === 'md' ? markdown : renderCompareTerminal(result));
@@ -74,7 +100,7 @@ export async function compareCli(baselinePath: string, candidatePath: string, o:
     }
     return result.regressions > 0 ? 1 : 0;
   } catch (e) {
-    if (e instanceof CompareInputError || e instanceof RangeError) {
+    if (e instanceof CompareInputError || e instanceof RangeError || e instanceof InterleaveError) {
       // messages quote file names and ids from the Runs: shown, never obeyed
       err.write(`rsslab compare: ${terminalText(e.message)}\n`);
       return 2;

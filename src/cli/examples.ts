@@ -40,6 +40,7 @@ const EXAMPLES: Record<string, Array<[string, string]>> = {
     ['rsslab compare baseline/ candidate/', 'regressions between two sets of Runs; exit 1 if any'],
     ['rsslab compare base/ cand/ --markdown "$GITHUB_STEP_SUMMARY"', 'and append the summary to the CI job page'],
     ['rsslab compare base/ cand/ --json', 'the comparison as JSON (schema rsslab.compare/1)'],
+    ['rsslab compare --interleave base/ head/ --repeat 7 -- node dist/src/cli.js run madv-free --quick --out {out}', 'measure two checkouts alternately on this machine, then compare'],
   ],
   report: [
     ['rsslab report rsslab-runs/', 'redraw HTML, Markdown and CSV from saved Runs'],

@@ -7,6 +7,8 @@ import { escapeMarkdown } from './markdown.js';
 import { terminalSafe } from '../run/sanitize.js';
 import type { CompareResult, MetricComparison, Verdict } from '../check/compare.js';
 import type { Stats } from '../check/stats.js';
+import { CORRECTION_NAMES } from '../check/multiplicity.js';
+import { mismatchText } from '../check/environment.js';
 
 const VERDICT_TEXT: Record<Verdict, string> = {
   regression: '✗ regression',
@@ -30,15 +32,36 @@ function change(r: MetricComparison): string {
   return `${sign}${formatValue(r.metric, Math.abs(r.delta))} (${sign === '±' ? '' : sign}${rel})`;
 }
 
+const fmtP = (p: number): string => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
+
+/** The test's p and, when a correction changed it, the adjusted p that was compared with α. */
 function pText(r: MetricComparison): string {
-  return r.p === null ? '—' : r.p.toFixed(3);
+  if (r.p === null) return '—';
+  return r.pAdjusted === null || r.pAdjusted === r.p ? fmtP(r.p) : `${fmtP(r.p)} → ${fmtP(r.pAdjusted)}`;
 }
 
 function cells(r: MetricComparison): string[] {
   return [`${r.experimentId}/${r.variant}`, r.metric, side(r.metric, r.baseline), side(r.metric, r.candidate), change(r), pText(r), VERDICT_TEXT[r.verdict]];
 }
 
-const HEAD = ['experiment/variant', 'metric', 'baseline median [min–max]', 'candidate median [min–max]', 'change', 'p', 'verdict'];
+const HEAD = ['experiment/variant', 'metric', 'baseline median [min–max]', 'candidate median [min–max]', 'change', 'p → adjusted', 'verdict'];
+
+/** How the figures were tested together, and what the repeats can and cannot show. */
+export function correctionLine(result: CompareResult): string {
+  const c = result.correction;
+  if (c.family === 0) return 'No figure had repeats on both sides: nothing was tested for noise.';
+  const how = c.method === 'none' ? `${c.family} figures tested, each at α = ${result.alpha} (no correction for testing many)` : `${c.family} figures tested together, ${CORRECTION_NAMES[c.method]} at α = ${result.alpha}`;
+  const cannot = c.repeatsNeeded !== null && c.smallestP !== null
+    ? `; with these repeats the smallest adjusted p one figure can reach is ${fmtP(c.smallestP)} > α, so the test can call nothing a regression: run ${c.repeatsNeeded} or more repeats a side (rsslab compare --interleave, docs/ci.md)`
+    : '';
+  return `${how}${cannot}.`;
+}
+
+function environmentLines(result: CompareResult): string[] {
+  return result.environment.map(mismatchText);
+}
+
+const ENV_HEAD = 'Environment differs (the test cannot tell these from a change of the code; compare runs made on the same machine, e.g. with --interleave):';
 
 function thresholdText(r: MetricComparison): string {
   return `worse = ${r.threshold.direction === 'higher' ? 'bigger' : 'smaller'}; thresholds ${(r.threshold.rel * 100).toFixed(0)}% and ${formatValue(r.metric, r.threshold.abs)}`;
@@ -69,8 +92,11 @@ export function renderCompareTerminal(given: CompareResult): string {
   const out = [table.toString()];
   const regressions = regressionLines(result);
   if (regressions.length) out.push('Regressions:', regressions.map((l) => `  ✗ ${l}`).join('\n'));
+  const env = environmentLines(result);
+  if (env.length) out.push(`⚠ ${ENV_HEAD}`, env.map((l) => `  - ${l}`).join('\n'));
   const other = result.issues.filter((i) => !i.regression);
   if (other.length || result.notes.length) out.push('Notes:', [...other.map((i) => `  - ${i.experimentId}/${i.variant}: ${i.message}`), ...result.notes.map((n) => `  - ${n}`)].join('\n'));
+  out.push(correctionLine(result));
   const noTest = result.rows.find((r) => r.test === 'none' && (r.verdict === 'regression' || r.verdict === 'improved'));
   if (noTest) out.push(`(${noTest.reason})`);
   out.push(verdictLine(result));
@@ -90,10 +116,14 @@ export function renderCompareMarkdown(result: CompareResult): string {
     lines.push(`| ${c.join(' | ')} |`);
   }
   lines.push('');
+  const env = environmentLines(result);
+  if (env.length) lines.push(`**⚠ ${md(ENV_HEAD)}**`, '', env.map((l) => `- ${md(l)}`).join('\n'), '');
   const other = result.issues.filter((i) => !i.regression);
   if (other.length || result.notes.length) lines.push('Notes:', '', [...other.map((i) => `- ${md(`${i.experimentId}/${i.variant}: ${i.message}`)}`), ...result.notes.map((n) => `- ${md(n)}`)].join('\n'), '');
   lines.push(
-    `*A regression: the median moved the worse way by more than both thresholds and, with repeats, a one-sided exact permutation test gave p ≤ ${result.alpha}. Bigger is worse for memory figures; figures whose direction the name does not tell are shown, not judged.*`,
+    md(correctionLine(result)),
+    '',
+    `*A regression: the median moved the worse way by more than both thresholds and, with repeats, a one-sided exact permutation test gave an adjusted p ≤ ${result.alpha}. Bigger is worse for memory figures; figures whose direction the name does not tell are shown, not judged.*`,
     '',
   );
   return lines.join('\n');
