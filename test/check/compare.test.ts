@@ -31,8 +31,8 @@ describe('compare (on a real run and doctored copies)', () => {
     // phases dontneed never runs (pressure) have no row
     expect(r.rows.some((x) => x.metric.includes(':pressure'))).toBe(false);
   });
-  it('compare - every repeat keeping 64 MiB after the free is a regression (exact p = 0.05 with 3 vs 3)', () => {
-    const r = compareRuns([real()], [doctored([64 * MiB, 64 * MiB, 64 * MiB])]);
+  it('compare - without correction, every repeat keeping 64 MiB after the free is a regression (exact p = 0.05 with 3 vs 3)', () => {
+    const r = compareRuns([real()], [doctored([64 * MiB, 64 * MiB, 64 * MiB])], { correction: 'none' });
     expect(r.regressions).toBe(1);
     const row = r.rows.find((x) => x.metric === FREE)!;
     expect(row).toMatchObject({ verdict: 'regression', test: 'exact-permutation', p: 0.05, delta: 64 * MiB });
@@ -52,7 +52,7 @@ describe('compare (on a real run and doctored copies)', () => {
     expect(big.rows.find((x) => x.metric === FREE)!.verdict).toBe('unchanged');
   });
   it('compare - going down is an improvement, not a failure', () => {
-    const r = compareRuns([doctored([64 * MiB, 64 * MiB, 64 * MiB])], [real()]);
+    const r = compareRuns([doctored([64 * MiB, 64 * MiB, 64 * MiB])], [real()], { correction: 'none' });
     expect(r.rows.find((x) => x.metric === FREE)!.verdict).toBe('improved');
     expect(r.regressions).toBe(0);
   });
@@ -87,13 +87,37 @@ describe('compare (on a real run and doctored copies)', () => {
     full.experiment.profile = 'default';
     expect(() => compareRuns([real()], [full])).toThrow(/quick profile, the candidate the default profile/);
   });
-  it('compare - differences in machine and parameters are noted, not fatal', () => {
+  it('compare - differences in parameters are noted, not fatal', () => {
     const cand = real();
-    cand.machine.kernel = '6.1.0';
     cand.experiment.params.holdMs = 1000;
     const r = compareRuns([real()], [cand]);
-    expect(r.notes.join('\n')).toMatch(/kernel differs \(baseline 6\.18[^,]*, candidate 6\.1\.0\)/);
     expect(r.notes.join('\n')).toMatch(/parameters differ: holdMs 500 → 1000/);
+  });
+  it('compare - the same 3 vs 3 separation under Holm over the 4 figures tested is noise, and says 5 repeats a side are needed', () => {
+    const r = compareRuns([real()], [doctored([64 * MiB, 64 * MiB, 64 * MiB])]);
+    expect(r.correction).toEqual({ method: 'holm', family: 4, smallestP: 0.2, repeatsNeeded: 5 });
+    const row = r.rows.find((x) => x.metric === FREE)!;
+    expect(row).toMatchObject({ verdict: 'noise', p: 0.05 });
+    expect(row.pAdjusted).toBeCloseTo(0.2, 12);
+    expect(row.reason).toMatch(/after Holm–Bonferroni over 4 figures \(p = 0\.050, adjusted 0\.200 > α = 0\.05\); with 3 and 3 repeats no figure can reach α/);
+    expect(r.regressions).toBe(0);
+    expect(renderCompareTerminal(r)).toMatch(/smallest adjusted p one figure can reach is 0\.200 > α.*run 5 or more repeats a side/);
+  });
+  it('compare - 6 vs 6 (two Runs a side, pooled) separate enough under Holm: a regression at adjusted p = 4/924', () => {
+    const bad = (): Run => doctored([64 * MiB, 64 * MiB, 64 * MiB]);
+    const r = compareRuns([real(), real()], [bad(), bad()]);
+    const row = r.rows.find((x) => x.metric === FREE)!;
+    expect(row.verdict).toBe('regression');
+    expect(row.p).toBeCloseTo(1 / 924, 12);
+    expect(row.pAdjusted).toBeCloseTo(4 / 924, 12);
+    expect(r.correction.repeatsNeeded).toBeNull();
+    expect(renderCompareMarkdown(r)).toMatch(/0\.001 → 0\.004/);
+  });
+  it('compare - Benjamini–Hochberg on request: the only moved figure gets m × p too', () => {
+    const bad = (): Run => doctored([64 * MiB, 64 * MiB, 64 * MiB]);
+    const r = compareRuns([real(), real()], [bad(), bad()], { correction: 'bh' });
+    expect(r.rows.find((x) => x.metric === FREE)!.pAdjusted).toBeCloseTo(4 / 924, 12);
+    expect(renderCompareTerminal(r)).toMatch(/4 figures tested together, Benjamini–Hochberg at α = 0\.05/);
   });
 });
 
