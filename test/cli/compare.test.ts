@@ -2,7 +2,9 @@
 // 3 repeats each, compared (no regression → 0); a DOCTORED COPY of the candidate (RSS after the free
 // set to the touched size, in the stored metrics and in the free phase's samples, as if the program
 // had stopped returning memory) to prove the detector fires (→ 1, metric named); and the inputs that
-// cannot be compared (another experiment, a corrupt file, an empty folder, another schema) → 2.
+// cannot be compared (another experiment, a corrupt file, an empty folder, another schema) → 2. With 3
+// repeats a side the doctored copy is noise under the default Holm–Bonferroni correction (the output says
+// 5 repeats a side are needed) and a regression with --correction none.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execa } from 'execa';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,17 +69,21 @@ describe.skipIf(MISSING !== null)('rsslab compare (real quick runs)', () => {
     expect(md).toMatch(/\| madv-free\/dontneed \| region.main.rss@end:free \| 0 B \(n=3\) \| 0 B \(n=3\) \|/);
   });
 
-  it('compare - a doctored copy keeping the region after the free: exit 1, the metric and p named', async () => {
-    const r = await rsslab(['compare', base, doctoredCopy()]);
+  it('compare - a doctored copy keeping the region after the free: with 3 repeats, noise under Holm (and how many repeats are needed); exit 1 without correction', async () => {
+    const holm = await rsslab(['compare', base, doctoredCopy()]);
+    expect(holm.exitCode).toBe(0);
+    expect(holm.stdout).toMatch(/madv-free\/dontneed │ region\.main\.rss@end:free +│ 0 B \(n=3\) +│ 64\.0 MiB \(n=3\) +│ \+64\.0 MiB \(\+from 0\) │ 0\.050 → 0\.\d+ +│ ~ noise/);
+    expect(holm.stdout).toMatch(/figures tested together, Holm–Bonferroni at α = 0\.05; with these repeats the smallest adjusted p one figure can reach is 0\.\d+ > α, .*run 5 or more repeats a side/);
+    const r = await rsslab(['compare', base, join(dir, 'doctored'), '--correction', 'none']);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/✗ madv-free\/dontneed region\.main\.rss@end:free: 0 B \(n=3\) → 64\.0 MiB \(n=3\), \+64\.0 MiB/);
     expect(r.stdout).toMatch(/p = 0\.050 ≤ α = 0\.05/);
     expect(r.stdout).toMatch(/1 regression beyond the thresholds/);
-    const md = await rsslab(['compare', base, join(dir, 'doctored'), '--markdown', '-']);
+    const md = await rsslab(['compare', base, join(dir, 'doctored'), '--markdown', '-', '--correction', 'none']);
     expect(md.exitCode).toBe(1);
     expect(md.stdout).toMatch(/\*\*❌ 1 regression/);
     // a per-metric threshold above the change turns it into "within the thresholds"
-    const loose = await rsslab(['compare', base, join(dir, 'doctored'), '--threshold', 'region.main.rss@end:free=10%,100MiB']);
+    const loose = await rsslab(['compare', base, join(dir, 'doctored'), '--correction', 'none', '--threshold', 'region.main.rss@end:free=10%,100MiB']);
     expect(loose.exitCode).toBe(0);
   });
 
@@ -122,5 +128,11 @@ describe.skipIf(MISSING !== null)('rsslab compare (real quick runs)', () => {
     expect(flag.stderr).toMatch(/"lots" is not a relative threshold/);
     const usage = await rsslab(['compare', base]);
     expect(usage.exitCode).toBe(2);
+    const correction = await rsslab(['compare', base, cand, '--correction', 'bonferonni']);
+    expect(correction.exitCode).toBe(2);
+    expect(correction.stderr).toMatch(/--correction "bonferonni": use holm/);
+    const stray = await rsslab(['compare', base, cand, '--', 'echo', '{out}']);
+    expect(stray.exitCode).toBe(2);
+    expect(stray.stderr).toMatch(/a command \("echo \{out\}"\) is only for --interleave/);
   });
 });
