@@ -103,7 +103,7 @@ export async function compareCli(baselinePath: string, candidatePath: string, o:
     if (e instanceof CompareInputError || e instanceof RangeError || e instanceof InterleaveError) {
       // messages quote file names and ids from the Runs: shown, never obeyed
       err.write(`rsslab compare: ${terminalText(e.message)}\n`);
-      return 2;
+      return e instanceof InterleaveError ? e.exitCode : 2;
     }
     throw e;
   }

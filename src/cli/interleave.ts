@@ -19,6 +19,13 @@ export const OUT_PLACEHOLDER = '{out}';
 /** A round that could not be used (the command could not start, or failed other than by an expectation): exit 2. */
 export class InterleaveError extends Error {
   override name = 'InterleaveError';
+  constructor(
+    message: string,
+    /** 2, or 3 when a round's rsslab could not restore the machine (passed on: `rsslab restore` is needed) */
+    readonly exitCode: 2 | 3 = 2,
+  ) {
+    super(message);
+  }
 }
 
 export interface InterleaveOptions {
@@ -79,6 +86,7 @@ export async function interleave(o: InterleaveOptions): Promise<InterleaveResult
       result.order.push(side);
       if (r.failed && r.exitCode === undefined) throw new InterleaveError(`${what}: ${file} could not run: ${r.shortMessage}`);
       if (r.exitCode === 1) result.expectationFailures.push(what);
+      else if (r.exitCode === 3) throw new InterleaveError(`${what}: the machine could not be fully restored after this round — run \`sudo rsslab restore\` before anything else`, 3);
       else if (r.exitCode !== 0) throw new InterleaveError(`${what}: \`${o.command.join(' ')}\` ${r.signal ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`} — fix the command (its output is above) and run again`);
       if (!hasRun(out)) throw new InterleaveError(`${what}: the command wrote no Run file into ${out} — does it pass ${OUT_PLACEHOLDER} to --out?`);
     }
