@@ -79,6 +79,8 @@ export interface CompareResult {
   regressions: number;
   alpha: number;
   correction: CorrectionInfo;
+  /** set by `rsslab compare --interleave`: both sides were measured here, round by round, in this order */
+  interleaved?: { rounds: number; order: Array<'baseline' | 'candidate'> };
 }
 
 function byExperiment(runs: Run[]): Map<string, Run[]> {
@@ -154,7 +156,7 @@ function decide(row: MetricComparison, alpha: number, info: CorrectionInfo): voi
   }
   row.verdict = worse > 0 ? 'regression' : 'improved';
   row.reason = row.baseline!.n === 1 && row.candidate!.n === 1
-    ? 'one repeat a side: point values judged by the thresholds only (run with --repeat 3 or more for a test)'
+    ? 'one repeat a side: point values judged by the thresholds only (run with --repeat 5 or more for a test that can pass the correction)'
     : `one repeat on a side (${row.baseline!.n} and ${row.candidate!.n}): medians judged by the thresholds only`;
 }
 

@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadRuns, RunLoadError } from '../report/load.js';
 import type { Run } from '../run/schema.js';
-import { compareRuns, CompareInputError } from '../check/compare.js';
+import { compareRuns, CompareInputError, type CompareResult } from '../check/compare.js';
 import { jsonDocument } from './json.js';
 import { renderCompareMarkdown, renderCompareTerminal } from '../report/compare.js';
 import { terminalText } from '../run/sanitize.js';
@@ -74,8 +74,10 @@ export async function compareCli(baselinePath: string, candidatePath: string, o:
       throw new RangeError(`${command.length ? `a command ("${command.join(' ')}")` : o.repeat !== undefined ? '--repeat' : '--runs'} is only for --interleave, which runs it in both checkouts; to compare saved Runs give two files or folders and nothing else`);
     }
     let notes: string[] = [];
+    let interleaved: CompareResult['interleaved'];
     if (o.interleave) {
       const made = await interleave({ baseDir: baselinePath, headDir: candidatePath, command, rounds: o.repeat ?? 7, runsDir: o.runs ?? 'rsslab-interleaved', log: err });
+      interleaved = { rounds: made.rounds, order: made.order };
       baselinePath = made.baselineRuns;
       candidatePath = made.candidateRuns;
       notes = [
@@ -85,6 +87,7 @@ export async function compareCli(baselinePath: string, candidatePath: string, o:
     }
     const result = compareRuns(await load('baseline', baselinePath), await load('candidate', candidatePath), { thresholds: cfg, alpha, correction });
     result.notes.unshift(...notes);
+    if (interleaved) result.interleaved = interleaved;
     const markdown = renderCompareMarkdown(result);
     if (format === 'json') out.write(jsonDocument('rsslab.compare/1', result));
     else out.write(format === 'md' ? markdown : renderCompareTerminal(result));

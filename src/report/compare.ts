@@ -61,7 +61,11 @@ function environmentLines(result: CompareResult): string[] {
   return result.environment.map(mismatchText);
 }
 
-const ENV_HEAD = 'Environment differs (the test cannot tell these from a change of the code; compare runs made on the same machine, e.g. with --interleave):';
+function envHead(result: CompareResult): string {
+  return result.interleaved
+    ? 'Environment changed while the interleaved rounds ran (something else changed the machine meanwhile: the two sides may not have seen the same settings):'
+    : 'Environment differs (the test cannot tell these from a change of the code; compare runs made on the same machine, e.g. with --interleave):';
+}
 
 function thresholdText(r: MetricComparison): string {
   return `worse = ${r.threshold.direction === 'higher' ? 'bigger' : 'smaller'}; thresholds ${(r.threshold.rel * 100).toFixed(0)}% and ${formatValue(r.metric, r.threshold.abs)}`;
@@ -93,7 +97,7 @@ export function renderCompareTerminal(given: CompareResult): string {
   const regressions = regressionLines(result);
   if (regressions.length) out.push('Regressions:', regressions.map((l) => `  ✗ ${l}`).join('\n'));
   const env = environmentLines(result);
-  if (env.length) out.push(`⚠ ${ENV_HEAD}`, env.map((l) => `  - ${l}`).join('\n'));
+  if (env.length) out.push(`⚠ ${envHead(result)}`, env.map((l) => `  - ${l}`).join('\n'));
   const other = result.issues.filter((i) => !i.regression);
   if (other.length || result.notes.length) out.push('Notes:', [...other.map((i) => `  - ${i.experimentId}/${i.variant}: ${i.message}`), ...result.notes.map((n) => `  - ${n}`)].join('\n'));
   out.push(correctionLine(result));
@@ -117,7 +121,7 @@ export function renderCompareMarkdown(result: CompareResult): string {
   }
   lines.push('');
   const env = environmentLines(result);
-  if (env.length) lines.push(`**⚠ ${md(ENV_HEAD)}**`, '', env.map((l) => `- ${md(l)}`).join('\n'), '');
+  if (env.length) lines.push(`**⚠ ${md(envHead(result))}**`, '', env.map((l) => `- ${md(l)}`).join('\n'), '');
   const other = result.issues.filter((i) => !i.regression);
   if (other.length || result.notes.length) lines.push('Notes:', '', [...other.map((i) => `- ${md(`${i.experimentId}/${i.variant}: ${i.message}`)}`), ...result.notes.map((n) => `- ${md(n)}`)].join('\n'), '');
   lines.push(

@@ -52,4 +52,9 @@ describe('environment mismatches', () => {
     expect(renderCompareMarkdown(r)).toMatch(/- madv-free\/dontneed: settings skipped: baseline none, candidate THP enabled=always/);
     expect(JSON.parse(JSON.stringify(r)).environment).toContainEqual({ what: 'Node', baseline: real().machine.node, candidate: 'v18.0.0', scope: null });
   });
+  it('environment - after --interleave the same list says the machine changed while the rounds ran', () => {
+    const r = { ...compareRuns([real()], [otherMachine()]), interleaved: { rounds: 1, order: ['baseline' as const, 'candidate' as const] } };
+    expect(renderCompareTerminal(r)).toMatch(/⚠ Environment changed while the interleaved rounds ran/);
+    expect(renderCompareTerminal(r)).not.toMatch(/e\.g\. with --interleave/);
+  });
 });
