@@ -162,7 +162,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--alpha <p>', 'significance level for all figures together, after the correction', '0.05')
     .option('--correction <method>', 'correction for testing many figures: holm (Holm–Bonferroni, for a build gate), bh (Benjamini–Hochberg) or none', 'holm')
     .option('--interleave', 'run the command after -- in both checkouts alternately (A B, B A, …) on this machine, then compare their Runs')
-    .option('--repeat <n>', 'with --interleave: rounds, one repeat of each side per round (default 7)', positiveInt('--repeat'))
+    .option('--repeat <n>', 'with --interleave: rounds, one repeat of each side per round (default 8)', positiveInt('--repeat'))
     .option('--runs <dir>', 'with --interleave: folder for every round’s Runs (default rsslab-interleaved; must be empty)')
     .option('--markdown <file>', 'append a Markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY"); - prints it on stdout')
     .option('--json', 'print the comparison as JSON on stdout (schema rsslab.compare/1)')

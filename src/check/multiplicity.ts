@@ -1,5 +1,5 @@
 // Correction for judging many figures at once. `rsslab compare` tests every figure it judges (a CI
-// run of every experiment judges about a hundred); at α = 0.05 each, a few would come out
+// run of every experiment judges about 180); at α = 0.05 each, a few would come out
 // "significant" by chance alone on every build. The default is Holm–Bonferroni: it bounds the
 // chance of even ONE false regression (the family-wise error rate), which is what a build gate
 // needs — one false regression already fails the build — and it holds under any dependence

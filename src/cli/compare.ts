@@ -76,7 +76,7 @@ export async function compareCli(baselinePath: string, candidatePath: string, o:
     let notes: string[] = [];
     let interleaved: CompareResult['interleaved'];
     if (o.interleave) {
-      const made = await interleave({ baseDir: baselinePath, headDir: candidatePath, command, rounds: o.repeat ?? 7, runsDir: o.runs ?? 'rsslab-interleaved', log: err });
+      const made = await interleave({ baseDir: baselinePath, headDir: candidatePath, command, rounds: o.repeat ?? 8, runsDir: o.runs ?? 'rsslab-interleaved', log: err });
       interleaved = { rounds: made.rounds, order: made.order };
       baselinePath = made.baselineRuns;
       candidatePath = made.candidateRuns;

@@ -56,7 +56,7 @@ export function checkInterleave(o: Pick<InterleaveOptions, 'baseDir' | 'headDir'
   }
   if (o.command.length === 0) throw new InterleaveError(`--interleave needs the command that makes the Runs after "--", with ${OUT_PLACEHOLDER} where the Run folder goes, e.g. -- node dist/src/cli.js run madv-free --quick --out ${OUT_PLACEHOLDER}`);
   if (!o.command.some((a) => a.includes(OUT_PLACEHOLDER))) throw new InterleaveError(`--interleave: the command has no ${OUT_PLACEHOLDER}: add --out ${OUT_PLACEHOLDER} so each round writes its Runs to its own folder`);
-  if (!Number.isInteger(o.rounds) || o.rounds < 2) throw new InterleaveError(`--repeat ${o.rounds}: interleaving needs at least 2 rounds (7 let a figure reach α = 0.05 among ~170 tested together)`);
+  if (!Number.isInteger(o.rounds) || o.rounds < 2) throw new InterleaveError(`--repeat ${o.rounds}: interleaving needs at least 2 rounds (8 let one figure reach α = 0.05 among up to 643 tested together)`);
   if (existsSync(o.runsDir) && readdirSync(o.runsDir).length > 0) throw new InterleaveError(`--runs ${o.runsDir} is not empty: its Runs would be pooled with this comparison's — remove it or name another folder`);
 }
 

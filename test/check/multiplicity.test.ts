@@ -20,10 +20,11 @@ describe('correction for many figures', () => {
     expect(adjustPValues([], 'holm')).toEqual([]);
     expect(() => adjustPValues([1.5], 'holm')).toThrow(RangeError);
   });
-  it('repeats - 3 a side can never pass Holm over 7 figures (7 × 1/20), 5 can (7 × 1/252); ~100 figures need 7', () => {
+  it('repeats - 3 a side can never pass Holm over 7 figures (7 × 1/20), 5 can (7 × 1/252); ~100 figures need 7, the 181 of run --all --quick 8', () => {
     expect(smallestAdjustedP(minimumP(3, 3), 7, 'holm')).toBeCloseTo(0.35, 12);
     expect(repeatsNeeded(7, 0.05, 'holm')).toBe(5);
     expect(repeatsNeeded(97, 0.05, 'holm')).toBe(7); // 97 / C(14,7) = 97 / 3432 ≈ 0.028
+    expect(repeatsNeeded(181, 0.05, 'holm')).toBe(8); // run --all --quick: 181 / 3432 ≈ 0.053 > α, 181 / 12870 ≈ 0.014
     expect(repeatsNeeded(1, 0.05, 'none')).toBe(3);
   });
   it('correction - names parse; anything else is refused with the choices', () => {

@@ -85,16 +85,16 @@ describe.skipIf(MISSING !== null)('rsslab compare --interleave (two real builds)
   it('interleave - a round that fails, writes no Run or cannot start stops with exit 2 (3 passed on), the round named', async () => {
     const bad = await rsslab(['compare', '--interleave', base, head, '--runs', join(dir, 'r1'), '--', process.execPath, CLI, 'run', 'no-such-experiment', '--out', '{out}']);
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toMatch(/rsslab compare: round 1\/7, baseline \(.*\/base\): `.*run no-such-experiment --out \{out\}` exited with 2 — fix the command/);
+    expect(bad.stderr).toMatch(/rsslab compare: round 1\/8, baseline \(.*\/base\): `.*run no-such-experiment --out \{out\}` exited with 2 — fix the command/);
     const none = await rsslab(['compare', '--interleave', base, head, '--runs', join(dir, 'r2'), '--', 'true', '{out}']);
     expect(none.exitCode).toBe(2);
-    expect(none.stderr).toMatch(/round 1\/7, baseline .*: the command wrote no Run file into .*r2\/baseline\/1/);
+    expect(none.stderr).toMatch(/round 1\/8, baseline .*: the command wrote no Run file into .*r2\/baseline\/1/);
     const missing = await rsslab(['compare', '--interleave', base, head, '--runs', join(dir, 'r3'), '--', './no-such-program', '{out}']);
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toMatch(/round 1\/7, baseline .*: \.\/no-such-program could not run: .*ENOENT/);
+    expect(missing.stderr).toMatch(/round 1\/8, baseline .*: \.\/no-such-program could not run: .*ENOENT/);
     // exit 3 (a round's rsslab could not restore the machine) is passed on, not folded into 2
     const unrestored = await rsslab(['compare', '--interleave', base, head, '--runs', join(dir, 'r4'), '--', 'sh', '-c', 'exit 3', '{out}']);
     expect(unrestored.exitCode).toBe(3);
-    expect(unrestored.stderr).toMatch(/round 1\/7, baseline .*: the machine could not be fully restored after this round — run `sudo rsslab restore`/);
+    expect(unrestored.stderr).toMatch(/round 1\/8, baseline .*: the machine could not be fully restored after this round — run `sudo rsslab restore`/);
   });
 });

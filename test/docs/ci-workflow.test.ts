@@ -102,7 +102,7 @@ beforeAll(async () => {
 describe.skipIf(MISSING !== null)('docs/ci.md workflow, run as written (bash -e, stand-ins for actions)', () => {
   it('workflow - the page holds a baseline job and an interleaved job, and run scripts use no ${{ }}', () => {
     expect(Object.keys(workflow.jobs)).toEqual(['baseline', 'interleaved']);
-    expect(workflow.env).toMatchObject({ EXPERIMENTS: '--all', REPEAT: 7 });
+    expect(workflow.env).toMatchObject({ EXPERIMENTS: '--all', REPEAT: 8 });
     const scripts = Object.values(workflow.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ''));
     expect(scripts.filter((r) => r.includes('${{'))).toEqual([]);
   });
