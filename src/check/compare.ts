@@ -11,7 +11,7 @@
 import type { Run } from '../run/schema.js';
 import { describeValues, groupRepeats, type Stats, type VariantSeries } from './stats.js';
 import { minimumP, permutationPGreater } from './permutation.js';
-import { adjustPValues, CORRECTION_NAMES, repeatsNeeded, smallestAdjustedP, type Correction } from './multiplicity.js';
+import { adjustPValues, CORRECTION_NAMES, CORRECTIONS, repeatsNeeded, smallestAdjustedP, type Correction } from './multiplicity.js';
 import { environmentMismatches, type EnvironmentMismatch } from './environment.js';
 import { DEFAULT_THRESHOLDS, thresholdFor, type Threshold, type ThresholdConfig } from './thresholds.js';
 
@@ -201,6 +201,7 @@ export function compareRuns(baseline: Run[], candidate: Run[], opts: CompareOpti
     );
   }
   const method = opts.correction ?? 'holm';
+  if (!CORRECTIONS.includes(method)) throw new CompareInputError(`correction must be one of ${CORRECTIONS.join(', ')}, got ${String(method)}`);
   const result: CompareResult = {
     rows: [],
     issues: [],
@@ -250,7 +251,7 @@ function correct(result: CompareResult, alpha: number): void {
   const adjusted = adjustPValues(tested.map((r) => r.p!), info.method);
   tested.forEach((r, i) => (r.pAdjusted = adjusted[i]!));
   if (tested.length) {
-    // the best any one figure could do: the fewest repeats of any tested row bound it
+    // the best any one figure could do: the row with the most repeats, moved alone
     const best = Math.min(...tested.map((r) => minimumP(r.baseline!.n, r.candidate!.n)));
     info.smallestP = smallestAdjustedP(best, info.family, info.method);
     if (info.smallestP > alpha) info.repeatsNeeded = repeatsNeeded(info.family, alpha, info.method);

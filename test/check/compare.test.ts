@@ -118,6 +118,7 @@ describe('compare (on a real run and doctored copies)', () => {
     const r = compareRuns([real(), real()], [bad(), bad()], { correction: 'bh' });
     expect(r.rows.find((x) => x.metric === FREE)!.pAdjusted).toBeCloseTo(4 / 924, 12);
     expect(renderCompareTerminal(r)).toMatch(/4 figures tested together, Benjamini–Hochberg at α = 0\.05/);
+    expect(() => compareRuns([real()], [real()], { correction: 'bonferroni' as never })).toThrow(/correction must be one of holm, bh, none, got bonferroni/);
   });
 });
 
