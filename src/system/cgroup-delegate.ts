@@ -67,6 +67,7 @@ export function delegate(plan: Extract<V2Plan, { kind: 'delegate' }>, journal: D
       try {
         writeControl(join(dir, 'cgroup.subtree_control'), '+memory');
       } catch (error) {
+        entry.enabled.pop(); // the write was refused: nothing to disable there
         throw new Error(`cannot enable the memory controller for children of ${dir}: ${explainEnable(error, dir)}`, { cause: error });
       }
     }

@@ -52,9 +52,12 @@ function pidsOf(dir: string): number[] {
   return (words(join(dir, 'cgroup.procs')) ?? []).map(Number).filter((n) => Number.isSafeInteger(n) && n > 0);
 }
 
-/** The root cgroup has no cgroup.type (and is exempt from the no-internal-processes rule); a cgroup namespace's root does have one. */
-function isHierarchyRoot(dir: string): boolean {
-  return !existsSync(join(dir, 'cgroup.type'));
+/**
+ * The root cgroup — exempt from the no-internal-processes rule — is the mount's top and has no
+ * cgroup.type; a cgroup namespace's root (a container's /) is a top too, but an ordinary cgroup with one.
+ */
+function isHierarchyRoot(dir: string, mount: string): boolean {
+  return dir === mount && !existsSync(join(dir, 'cgroup.type'));
 }
 
 function cgroupType(dir: string): string {
@@ -115,7 +118,7 @@ export function planV2(o: V2Inspect): V2Plan {
 
   if (subtree.includes('memory')) {
     // only the root cgroup can have processes and controllers for its children at once
-    return { kind: 'ready', home: own, reason: `${isHierarchyRoot(own) ? 'the root cgroup ' : ''}${own} has memory in cgroup.subtree_control` };
+    return { kind: 'ready', home: own, reason: `${isHierarchyRoot(own, mount) ? 'the root cgroup ' : ''}${own} has memory in cgroup.subtree_control` };
   }
   if (o.euid !== 0) {
     return {
@@ -134,15 +137,15 @@ export function planV2(o: V2Inspect): V2Plan {
   // every ancestor must hand memory down; enabling it where an ancestor does not is possible only
   // in ancestors without processes of their own (or the root cgroup)
   const enable: string[] = [];
-  if (!controllers.includes('memory') && (own === mount || isHierarchyRoot(own))) return { kind: 'blocked', home: own, reason: noMemoryController(own) };
+  if (!controllers.includes('memory') && (own === mount || isHierarchyRoot(own, mount))) return { kind: 'blocked', home: own, reason: noMemoryController(own) };
   if (!controllers.includes('memory')) {
     // from our parent upwards, every cgroup that does not hand memory down yet, until one does
     for (let dir = dirname(own); ; dir = dirname(dir)) {
       if ((words(join(dir, 'cgroup.subtree_control')) ?? []).includes('memory')) break;
-      if (!isHierarchyRoot(dir) && pidsOf(dir).length > 0) {
+      if (!isHierarchyRoot(dir, mount) && pidsOf(dir).length > 0) {
         return { kind: 'blocked', home: own, reason: `the ancestor ${dir} does not hand the memory controller down and holds processes itself, so it cannot (no-internal-processes rule); ${DELEGATE_HINT}` };
       }
-      if (cgroupType(dir) !== 'domain' && !isHierarchyRoot(dir)) {
+      if (cgroupType(dir) !== 'domain' && !isHierarchyRoot(dir, mount)) {
         return { kind: 'blocked', home: own, reason: `the ancestor ${dir} is a "${cgroupType(dir)}" cgroup: memory, a domain controller, cannot be enabled there; ${DELEGATE_HINT}` };
       }
       enable.unshift(dir);
@@ -156,7 +159,7 @@ export function planV2(o: V2Inspect): V2Plan {
   const ours = new Set(ancestry(o.root, o.pid));
   const present = pidsOf(own);
   const others = present.filter((p) => !ours.has(p));
-  if (others.length > 0 && !isHierarchyRoot(own)) {
+  if (others.length > 0 && !isHierarchyRoot(own, mount)) {
     const list = others.slice(0, 5).map((p) => `${p} (${commOf(o.root, p)})`).join(', ');
     return {
       kind: 'blocked',
@@ -167,8 +170,8 @@ export function planV2(o: V2Inspect): V2Plan {
         `(no-internal-processes rule), and rsslab moves only itself and the commands that started it; ${DELEGATE_HINT}`,
     };
   }
-  const movePids = isHierarchyRoot(own) ? [] : [...ours].filter((p) => present.includes(p));
-  if (!isHierarchyRoot(own) && !movePids.includes(o.pid)) {
+  const movePids = isHierarchyRoot(own, mount) ? [] : [...ours].filter((p) => present.includes(p));
+  if (!isHierarchyRoot(own, mount) && !movePids.includes(o.pid)) {
     return { kind: 'blocked', home: own, reason: `pid ${o.pid} is not listed in ${own}/cgroup.procs; /proc/self/cgroup and the cgroup file system disagree (a cgroup namespace?)` };
   }
   return {
