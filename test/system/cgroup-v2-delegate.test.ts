@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cgroupSupport } from '../../src/system/cgroup.js';
 import { delegate, undoDelegation } from '../../src/system/cgroup-delegate.js';
-import { Journal } from '../../src/system/journal.js';
+import { Journal, restoreJournal } from '../../src/system/journal.js';
 import { openSystemSession } from '../../src/system/session.js';
 import { cgroupFinding } from '../../src/cli/doctor.js';
 import { delegatedScope, unifiedTree } from './cgroup-v2-tree.js';
@@ -172,5 +172,84 @@ describe('cgroup v2 delegation: doing and undoing it (fixture tree)', () => {
     writeFileSync(join(home, 'cgroup.subtree_control'), 'memory\n');
     expect(undoDelegation({ home, leaf: join(home, `rsslab-self-${process.pid}`), enabled: [home] })).toEqual({ ok: true, notes: [] });
     expect(text(join(home, 'cgroup.subtree_control'))).toBe('memory');
+  });
+});
+
+/** A journal of a dead rsslab (pid 999999, another start time) with these cgroups and delegations. */
+function plant(dir: string, cgroups: unknown[], delegations: unknown[]): string {
+  const file = join(dir, 'journal-999999-1.json');
+  writeFileSync(file, JSON.stringify({ journalVersion: 1, pid: 999999, procStartTime: 1, startedAt: 'x', command: 'x', entries: [], cgroups, delegations }), { mode: 0o600 });
+  return file;
+}
+
+describe('restore trusts no cgroup v2 delegation it could not have written (fixture tree)', () => {
+  it('fixture: a dead run\'s delegation (SIGKILL) - its run cgroup goes first, then memory is disabled in home, the leaf\'s processes move back and the leaf goes', () => {
+    const t = track(delegatedScope(process.pid));
+    const home = t.dir(SCOPE);
+    const leaf = join(home, 'rsslab-self-999999');
+    const run = join(home, 'rsslab-999999-1');
+    for (const [d, procs] of [[leaf, '8\n'], [run, '4242\n']] as const) {
+      mkdirSync(d);
+      writeFileSync(join(d, 'cgroup.procs'), procs);
+    }
+    writeFileSync(join(home, 'cgroup.subtree_control'), 'memory\n');
+    const state = scratch();
+    const journal = plant(state, [{ path: run, parent: home, version: 2 }], [{ home, leaf, enabled: [home] }]);
+    const result = restoreJournal({ stateDir: state, root: t.root });
+    expect(result.refused).toEqual([]);
+    expect(result.restored).toHaveLength(1);
+    expect(result.restored[0]).toMatchObject({ ok: true, cgroups: [{ path: run, ok: true }], delegations: [{ leaf, ok: true }] });
+    expect(result.restored[0]?.delegations[0]?.notes).toEqual([`moved pid 4242 back to ${home}`]);
+    expect(existsSync(run)).toBe(false);
+    expect(existsSync(leaf)).toBe(false);
+    expect(text(join(home, 'cgroup.subtree_control'))).toBe('-memory');
+    expect(existsSync(journal)).toBe(false);
+  });
+
+  const cases: Array<[string, (home: string, mount: string, outside: string) => { leaf: string; home: string; enabled: string[] }, RegExp]> = [
+    ['a leaf named for another pid than the journal\'s', (home) => ({ home, leaf: join(home, 'rsslab-self-1'), enabled: [home] }), /not named like the leaf rsslab pid 999999 makes/],
+    ['a cgroup to disable that is not home or its ancestor (a sibling service)', (home, mount) => ({ home, leaf: join(home, 'rsslab-self-999999'), enabled: [join(mount, 'system.slice/ssh.service')] }), /neither .* nor one of its ancestors/],
+    ['a chain with a gap (the mount, then home, skipping system.slice)', (home, mount) => ({ home, leaf: join(home, 'rsslab-self-999999'), enabled: [mount, home] }), /are not parent and child/],
+    ['a leaf path with ".."', (home) => ({ home, leaf: `${home}/../run-u12.scope/rsslab-self-999999`, enabled: [home] }), /not a plain absolute path/],
+    ['a home outside the cgroup v2 mount', (_home, _mount, outside) => ({ home: outside, leaf: join(outside, 'rsslab-self-999999'), enabled: [outside] }), /is not inside the cgroup v2 mount/],
+  ];
+  it.each(cases)('fixture: hostile journal - %s is refused with the reason; nothing is written or removed', (_name, entry, reason) => {
+    const t = track(delegatedScope(process.pid));
+    const outside = scratch();
+    const d = entry(t.dir(SCOPE), t.mount, outside);
+    mkdirSync(join(t.mount, 'system.slice/ssh.service'), { recursive: true });
+    writeFileSync(join(t.mount, 'system.slice/ssh.service/cgroup.subtree_control'), 'memory\n');
+    for (const dir of [join(t.dir(SCOPE), 'rsslab-self-1'), join(t.dir(SCOPE), 'rsslab-self-999999'), join(outside, 'rsslab-self-999999')]) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'precious'), 'keep\n');
+    }
+    writeFileSync(join(outside, 'cgroup.subtree_control'), 'memory\n');
+    const state = scratch();
+    const journal = plant(state, [], [d]);
+    {
+      const result = restoreJournal({ stateDir: state, root: t.root });
+      expect(result.restored).toEqual([]);
+      expect(result.refused).toEqual([{ journal, reason: expect.stringMatching(reason) as unknown as string }]);
+      expect(result.refused[0]?.reason).toMatch(/nothing of it was restored/);
+      for (const dir of [t.dir('/'), t.dir('/system.slice'), t.dir(SCOPE), join(t.mount, 'system.slice/ssh.service')]) {
+        expect(readFileSync(join(dir, 'cgroup.subtree_control'), 'utf8')).not.toMatch(/-memory/);
+      }
+      expect(text(join(outside, 'cgroup.subtree_control'))).toBe('memory');
+      expect(existsSync(join(d.leaf, 'precious'))).toBe(true);
+      expect(existsSync(journal)).toBe(true);
+    }
+  });
+
+  it('fixture: a delegation whose leaf is gone is dropped without a write (the leaf is made before anything is enabled, removed after)', () => {
+    const t = track(delegatedScope(process.pid));
+    const home = t.dir(SCOPE);
+    writeFileSync(join(t.dir('/system.slice'), 'cgroup.subtree_control'), 'memory\n');
+    const state = scratch();
+    const journal = plant(state, [], [{ home, leaf: join(home, 'rsslab-self-999999'), enabled: [t.dir('/system.slice'), home] }]);
+    const result = restoreJournal({ stateDir: state, root: t.root });
+    expect(result.refused).toEqual([]);
+    expect(result.restored[0]).toMatchObject({ ok: true, delegations: [{ ok: true, notes: [] }] });
+    expect(text(join(t.dir('/system.slice'), 'cgroup.subtree_control'))).toBe('memory');
+    expect(existsSync(journal)).toBe(false);
   });
 });
