@@ -254,6 +254,8 @@ export function createCgroup(options: CreateCgroupOptions): CgroupSandbox {
     } else {
       writeControl(join(path, 'memory.max'), String(limitBytes), create);
       writeOptional(path, parent, 'memory.swap.max', '0', notes, plain);
+      // an OOM kill ends the whole group at once (a real counterpart's helpers too), not one process of it
+      writeOptional(path, parent, 'memory.oom.group', '1', notes, plain);
     }
   } catch (error) {
     const removal = removeCgroupDir(path, returnTo);
