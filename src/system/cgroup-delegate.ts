@@ -65,15 +65,15 @@ export function delegate(plan: Extract<V2Plan, { kind: 'delegate' }>, journal: D
       entry.enabled.push(dir);
       journal.recordDelegation(entry);
       try {
-        writeControl(join(dir, 'cgroup.subtree_control'), '+memory');
+        writeControl(join(dir, 'cgroup.subtree_control'), `+${plan.controller}`);
       } catch (error) {
         entry.enabled.pop(); // the write was refused: nothing to disable there
-        throw new Error(`cannot enable the memory controller for children of ${dir}: ${explainEnable(error, dir)}`, { cause: error });
+        throw new Error(`cannot enable the ${plan.controller} controller for children of ${dir}: ${explainEnable(error, dir)}`, { cause: error });
       }
     }
     return entry;
   } catch (error) {
-    const undo = undoDelegation(entry);
+    const undo = undoDelegation(entry, plan.controller);
     if (undo.ok) journal.forgetDelegation(entry.leaf);
     const tail = undo.ok ? '' : `; undoing it failed too (${undo.error}), the journal keeps it for \`sudo rsslab restore\``;
     throw new Error(`cannot give rsslab's children the memory controller in ${plan.home}: ${(error as Error).message}${tail}`, { cause: error });
@@ -81,7 +81,7 @@ export function delegate(plan: Extract<V2Plan, { kind: 'delegate' }>, journal: D
 }
 
 /** Undoes a delegation (the session's own, or a dead run's after journal-trust.ts allowed it). Idempotent. */
-export function undoDelegation(entry: DelegationEntry): UndoResult {
+export function undoDelegation(entry: DelegationEntry, controller = 'memory'): UndoResult {
   const notes: string[] = [];
   if (!existsSync(entry.leaf)) {
     // nothing was enabled before the leaf existed, and the leaf goes last: nothing of ours is left
@@ -89,7 +89,7 @@ export function undoDelegation(entry: DelegationEntry): UndoResult {
   }
   for (const dir of [...entry.enabled].reverse()) {
     try {
-      writeControl(join(dir, 'cgroup.subtree_control'), '-memory');
+      writeControl(join(dir, 'cgroup.subtree_control'), `-${controller}`);
     } catch (error) {
       const why = explainWriteError(error);
       if (dir === entry.home) return { ok: false, notes, error: `cannot disable memory for children of ${dir}: ${why}` };

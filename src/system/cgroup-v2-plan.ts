@@ -31,13 +31,18 @@ export interface V2Inspect {
   euid: number;
   /** file system root: a fixture tree in tests */
   root: string;
+  /**
+   * the controller to hand down: memory, always, in rsslab; a test on a kernel whose memory controller
+   * is on v1 checks the kernel's rules with a domain controller that is on v2 there (hugetlb)
+   */
+  controller?: string;
 }
 
 export type V2Plan =
   /** memory is already on for our children (the root cgroup, or a leaf rsslab made earlier in this process tree) */
   | { kind: 'ready'; home: string; reason: string }
   /** rsslab can do it: move `movePids` into `leaf`, enable memory in `enable` (top-down, `home` last) */
-  | { kind: 'delegate'; home: string; leaf: string; movePids: number[]; enable: string[]; reason: string }
+  | { kind: 'delegate'; home: string; leaf: string; movePids: number[]; enable: string[]; controller: string; reason: string }
   | { kind: 'blocked'; home: string; reason: string };
 
 function words(path: string): string[] | null {
@@ -103,6 +108,7 @@ function noMemoryController(dir: string): string {
  */
 export function planV2(o: V2Inspect): V2Plan {
   const { own, mount } = o;
+  const controller = o.controller ?? 'memory';
   const controllers = words(join(own, 'cgroup.controllers'));
   if (controllers === null) return { kind: 'blocked', home: own, reason: `our cgroup ${own} is not visible (cgroup namespace or a private mount?)` };
   const subtree = words(join(own, 'cgroup.subtree_control')) ?? [];
@@ -110,13 +116,13 @@ export function planV2(o: V2Inspect): V2Plan {
   // a leaf rsslab made: we (or the rsslab that started us) already moved here; the runs go beside it
   if (SELF_LEAF_NAME.test(basename(own)) && own !== mount) {
     const home = dirname(own);
-    if ((words(join(home, 'cgroup.subtree_control')) ?? []).includes('memory')) {
+    if ((words(join(home, 'cgroup.subtree_control')) ?? []).includes(controller)) {
       return { kind: 'ready', home, reason: `rsslab's own leaf ${own}: memory is on for the cgroups beside it in ${home}` };
     }
     return { kind: 'blocked', home, reason: `we are in ${own}, a leaf an rsslab run made, but ${home} has no memory in cgroup.subtree_control; run \`sudo rsslab restore\`` };
   }
 
-  if (subtree.includes('memory')) {
+  if (subtree.includes(controller)) {
     // only the root cgroup can have processes and controllers for its children at once
     return { kind: 'ready', home: own, reason: `${isHierarchyRoot(own, mount) ? 'the root cgroup ' : ''}${own} has memory in cgroup.subtree_control` };
   }
@@ -137,11 +143,11 @@ export function planV2(o: V2Inspect): V2Plan {
   // every ancestor must hand memory down; enabling it where an ancestor does not is possible only
   // in ancestors without processes of their own (or the root cgroup)
   const enable: string[] = [];
-  if (!controllers.includes('memory') && (own === mount || isHierarchyRoot(own, mount))) return { kind: 'blocked', home: own, reason: noMemoryController(own) };
-  if (!controllers.includes('memory')) {
+  if (!controllers.includes(controller) && (own === mount || isHierarchyRoot(own, mount))) return { kind: 'blocked', home: own, reason: noMemoryController(own) };
+  if (!controllers.includes(controller)) {
     // from our parent upwards, every cgroup that does not hand memory down yet, until one does
     for (let dir = dirname(own); ; dir = dirname(dir)) {
-      if ((words(join(dir, 'cgroup.subtree_control')) ?? []).includes('memory')) break;
+      if ((words(join(dir, 'cgroup.subtree_control')) ?? []).includes(controller)) break;
       if (!isHierarchyRoot(dir, mount) && pidsOf(dir).length > 0) {
         return { kind: 'blocked', home: own, reason: `the ancestor ${dir} does not hand the memory controller down and holds processes itself, so it cannot (no-internal-processes rule); ${DELEGATE_HINT}` };
       }
@@ -150,7 +156,7 @@ export function planV2(o: V2Inspect): V2Plan {
       }
       enable.unshift(dir);
       if (dir === mount || dir.length <= mount.length) {
-        if (!(words(join(dir, 'cgroup.controllers')) ?? []).includes('memory')) return { kind: 'blocked', home: own, reason: noMemoryController(dir) };
+        if (!(words(join(dir, 'cgroup.controllers')) ?? []).includes(controller)) return { kind: 'blocked', home: own, reason: noMemoryController(dir) };
         break;
       }
     }
@@ -180,6 +186,7 @@ export function planV2(o: V2Inspect): V2Plan {
     leaf: join(own, `${SELF_LEAF_PREFIX}${o.pid}`),
     movePids,
     enable: [...enable, own],
+    controller,
     reason:
       movePids.length > 0
         ? `rsslab will move itself${movePids.length > 1 ? ` and the ${movePids.length - 1} command(s) that started it` : ''} to ${join(own, SELF_LEAF_PREFIX + String(o.pid))} and enable memory for children of ${own}` +

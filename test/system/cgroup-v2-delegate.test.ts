@@ -124,6 +124,7 @@ describe('cgroup v2 delegation: doing and undoing it (fixture tree)', () => {
     const state = scratch();
     const home = t.dir(SCOPE);
     const leaf = join(home, `rsslab-self-${process.pid}`);
+    writeFileSync(join(home, 'memory.oom.group'), '0\n'); // this kernel has it: the run cgroup gets 1
     const lines: string[] = [];
     const session = await openSystemSession({ root: t.root, stateDir: state, lock: false, log: (l) => lines.push(l) });
     const sandbox = session.createCgroup(64 * MiB);
@@ -134,6 +135,9 @@ describe('cgroup v2 delegation: doing and undoing it (fixture tree)', () => {
       expect(text(join(home, 'cgroup.subtree_control'))).toBe('+memory');
       expect(sandbox.path).toMatch(new RegExp(`^${home}/rsslab-${process.pid}-\\d+$`));
       expect(text(join(sandbox.path, 'memory.max'))).toBe(String(64 * MiB));
+      // an OOM kill ends the whole group; swap is off so pressure means reclaim or OOM
+      expect(text(join(sandbox.path, 'memory.oom.group'))).toBe('1');
+      expect(text(join(sandbox.path, 'memory.swap.max'))).toBe('0');
       const onDisk = JSON.parse(readFileSync(session.journal.path, 'utf8')) as { delegations: unknown; cgroups: unknown };
       expect(onDisk.delegations).toEqual([{ home, leaf, enabled: [home] }]);
       expect(onDisk.cgroups).toEqual([{ path: sandbox.path, version: 2, parent: home }]);
