@@ -41,6 +41,7 @@ describe('cgroup v2 delegation: what rsslab sees and plans (fixture tree)', () =
       leaf: join(t.dir(SCOPE), `rsslab-self-${process.pid}`),
       movePids: [process.pid, 8, 7],
       enable: [t.dir(SCOPE)],
+      controller: 'memory',
       reason: expect.stringMatching(/move itself and the 2 command\(s\) that started it/) as unknown as string,
     });
     const finding = cgroupFinding(support);
@@ -110,6 +111,26 @@ describe('cgroup v2 delegation: what rsslab sees and plans (fixture tree)', () =
     const ready = cgroupSupport({ root: join(FIXTURES, 'cgroup-v2') });
     expect(ready).toMatchObject({ canCreate: true, mode: 'v2-ready', layout: 'v2' });
     expect(cgroupFinding(ready).value).toMatch(/where memory is already on for children/);
+  });
+
+  it('fixture: a container\'s cgroup namespace root (docker --cgroupns=private, nsdelegate) - not the root cgroup, so the rule applies: init, sh and rsslab move to the leaf', () => {
+    const t = track(
+      unifiedTree({
+        self: '/',
+        cgroups: [{ path: '/', type: 'domain', controllers: 'cpu io memory pids', procs: [1, 30, process.pid] }],
+        processes: [
+          { pid: 1, ppid: 0, comm: 'tini' },
+          { pid: 30, ppid: 1, comm: 'sh' },
+          { pid: process.pid, ppid: 30, comm: 'node' },
+        ],
+      }),
+    );
+    const support = cgroupSupport({ root: t.root });
+    expect(support).toMatchObject({ mode: 'v2-delegate', parent: t.mount });
+    expect(support.plan).toMatchObject({ leaf: join(t.mount, `rsslab-self-${process.pid}`), movePids: [process.pid, 30, 1], enable: [t.mount] });
+    // the host gave the namespace no memory controller: nothing rsslab can do from inside
+    writeFileSync(join(t.mount, 'cgroup.controllers'), 'cpu io pids\n');
+    expect(cgroupSupport({ root: t.root }).reason).toMatch(/no memory controller in cgroup v2 .*not given to this container by its host/);
   });
 
   it('fixture: hybrid and v1 layouts are told apart from the unified one', () => {

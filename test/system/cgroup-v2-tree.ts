@@ -14,7 +14,7 @@ export interface FixtureCgroup {
   controllers?: string;
   subtree?: string;
   procs?: number[];
-  /** cgroup.type; the root cgroup has none */
+  /** cgroup.type; the root cgroup has none (a cgroup namespace's root, seen from inside, does) */
   type?: string;
 }
 
@@ -53,8 +53,9 @@ export function unifiedTree(o: { self: string; cgroups: FixtureCgroup[]; process
     writeFileSync(join(d, 'cgroup.controllers'), `${c.controllers ?? ALL_CONTROLLERS}\n`);
     writeFileSync(join(d, 'cgroup.subtree_control'), `${c.subtree ?? ''}\n`);
     writeFileSync(join(d, 'cgroup.procs'), (c.procs ?? []).map((p) => `${p}\n`).join(''));
+    if (c.type !== undefined) writeFileSync(join(d, 'cgroup.type'), `${c.type}\n`);
     if (c.path !== '/') {
-      writeFileSync(join(d, 'cgroup.type'), `${c.type ?? 'domain'}\n`);
+      if (c.type === undefined) writeFileSync(join(d, 'cgroup.type'), 'domain\n');
       writeFileSync(join(d, 'memory.current'), '0\n');
       writeFileSync(join(d, 'memory.max'), 'max\n');
       writeFileSync(join(d, 'memory.swap.max'), 'max\n');
