@@ -278,3 +278,18 @@ describe('restore trusts no cgroup v2 delegation it could not have written (fixt
     expect(existsSync(journal)).toBe(false);
   });
 });
+
+describe('cgroup layout on this machine', () => {
+  it('the layout doctor reports matches the file system types mounted (cgroup, cgroup2 or both); v1 memory keeps the v1 path', () => {
+    const types = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' - ')[1]?.split(' ')[0]);
+    const v1 = types.includes('cgroup');
+    const v2 = types.includes('cgroup2');
+    const support = cgroupSupport();
+    expect(support.layout).toBe(v1 && v2 ? 'hybrid' : v1 ? 'v1' : v2 ? 'v2' : 'none');
+    if (support.version === 1) {
+      expect(support.mode).toBe(support.canCreate ? 'v1' : null);
+      expect(support.plan).toBeUndefined();
+    }
+    expect(cgroupFinding(support).value.startsWith({ v1: 'cgroup v1', v2: 'cgroup v2', hybrid: 'hybrid', none: 'no cgroup' }[support.layout])).toBe(true);
+  });
+});
