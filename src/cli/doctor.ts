@@ -9,6 +9,7 @@ import { resolveParams, variantParams } from '../lab/params.js';
 import { formatBytes } from '../report/units.js';
 import { COMPILERS, findExecutable } from '../lab/toolchain.js';
 import { printJson } from './json.js';
+import type { CgroupSupport } from '../system/cgroup.js';
 
 export const DOCTOR_EXIT = { all: 0, some: 1, none: 2 } as const;
 
@@ -37,6 +38,26 @@ export function doctorExit(check: DefaultSetCheck): number {
   return check.runnable.length === 0 ? DOCTOR_EXIT.none : DOCTOR_EXIT.some;
 }
 
+/**
+ * Which hierarchy the machine has and how rsslab gets its memory cgroups there: v1's memory
+ * hierarchy, v2 with memory already on for our children, or v2 where rsslab delegates its own cgroup
+ * first (moves itself to a leaf and enables memory: the kernel's no-internal-processes rule) — and why not.
+ */
+export function cgroupFinding(c: CgroupSupport): Finding {
+  const layout = { v1: 'cgroup v1', v2: 'cgroup v2 (unified)', hybrid: 'hybrid (v1 controllers and a v2 mount)', none: 'no cgroup file system' }[c.layout];
+  const how =
+    c.mode === 'v1' ? `memory cgroups from the v1 memory controller under ${c.parent ?? '?'}`
+    : c.mode === 'v2-ready' ? `memory cgroups under ${c.parent ?? '?'}, where memory is already on for children`
+    : c.mode === 'v2-delegate' ? `memory cgroups under ${c.parent ?? '?'} after rsslab delegates it (moves itself to a leaf, enables memory)`
+    : 'no memory cgroups';
+  return {
+    what: 'cgroup',
+    value: `${layout}: ${how}`,
+    ok: c.canCreate,
+    meaning: c.canCreate ? `memory-pressure variants (madv-free free-pressure, thp-khugepaged pressure) can run: ${c.reason}` : `memory-pressure variants are skipped: ${c.reason}`,
+  };
+}
+
 interface Finding {
   what: string;
   value: string;
@@ -63,7 +84,7 @@ export function findings(lab: LabMachine): Finding[] {
     ok: t.scanSleepMs !== null,
     meaning: t.scanSleepMs !== null && t.pagesToScan ? `at this pace khugepaged scans ${formatBytes((t.pagesToScan * m.pageSize * 1000) / Math.max(1, t.scanSleepMs))}/s of address space; with --tune-system rsslab speeds it up for thp-khugepaged and restores it` : 'no khugepaged settings',
   });
-  out.push({ what: 'cgroup', value: lab.cgroup.version ? `v${lab.cgroup.version} memory controller at ${m.cgroup.memoryControllerPath ?? '?'}` : 'no memory controller', ok: lab.cgroup.canCreate, meaning: lab.cgroup.canCreate ? 'memory-pressure variants (madv-free free-pressure, thp-khugepaged pressure) can run' : `memory-pressure variants are skipped: ${lab.cgroup.reason}` });
+  out.push(cgroupFinding(lab.cgroup));
   out.push({ what: 'may change knobs', value: lab.tune.ok ? 'yes (with --tune-system or a yes at the prompt)' : 'no', ok: lab.tune.ok, meaning: lab.tune.reason });
   out.push({ what: 'MADV_FREE', value: lab.features.madvFree ? 'supported' : 'missing', ok: lab.features.madvFree, meaning: lab.features.madvFree ? 'madv-free can show lazy freeing' : 'madv-free’s free variants are skipped (Linux 4.5+)' });
   out.push({ what: 'MADV_COLLAPSE', value: lab.features.madvCollapse ? 'supported' : 'missing', ok: lab.features.madvCollapse, meaning: lab.features.madvCollapse ? 'thp-khugepaged’s collapse variant can run' : 'the collapse variant is skipped (Linux 6.1+)' });

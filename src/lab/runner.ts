@@ -278,6 +278,8 @@ function describeChanges(def: ExperimentDefinition<Params>, plans: VariantPlan[]
     for (const [k, v] of Object.entries(p.knobs)) out.push(`${k}: ${lab.knobValues[k] ?? '?'} -> ${v} (variant ${p.variant.id})`);
     if (p.cgroupLimitBytes !== null) out.push(`a memory cgroup limited to ${p.cgroupLimitBytes} bytes (variant ${p.variant.id})`);
   }
+  // cgroup v2: the cgroups need rsslab's own cgroup delegated first, a change of its own to consent to
+  if (lab.cgroup.mode === 'v2-delegate' && plans.some((p) => !p.skip && p.cgroupLimitBytes !== null)) out.push(lab.cgroup.reason);
   return out;
 }
 

@@ -8,18 +8,37 @@ import { CGROUP_NAME_MARK, isCgroupFs, removeCgroupDir, type RemoveResult } from
 import { parseCgroupMounts, parseProcCgroup, readCgroupMemory, type CgroupMemory, type ProcCgroups } from '../probe/cgroup.js';
 import type { Journal } from './journal.js';
 import { explainWriteError, readControl, writeControl } from './sysfs.js';
+import { planV2, type V2Plan } from './cgroup-v2-plan.js';
+
+/** which hierarchies are mounted: v1 controllers, the unified one, both (systemd's hybrid), none */
+export type CgroupLayout = 'v1' | 'v2' | 'hybrid' | 'none';
+
+/**
+ * How rsslab gets its memory cgroups: v1's memory hierarchy; v2 where memory is already on for our
+ * children (v2-ready); v2 where rsslab first moves itself to a leaf and enables it (v2-delegate).
+ */
+export type CgroupMode = 'v1' | 'v2-ready' | 'v2-delegate';
 
 export interface CgroupSupport {
   version: 1 | 2 | null;
   canCreate: boolean;
   reason: string;
-  /** the directory new cgroups go into: our own memory cgroup */
+  /** the directory new cgroups go into: our own memory cgroup (v2: the cgroup rsslab was started in) */
   parent: string | null;
+  layout: CgroupLayout;
+  /** null when no memory cgroup can be made */
+  mode: CgroupMode | null;
+  /** for v2-delegate: what rsslab will do (cgroup-delegate.ts) */
+  plan?: Extract<V2Plan, { kind: 'delegate' }>;
 }
 
 export interface CgroupOptions {
   /** file system root; a fixture tree in tests */
   root?: string;
+  /** whose cgroup: our pid by default (a fixture's pid in tests) */
+  pid?: number;
+  /** effective uid: ours by default (tests pass 1000 to see what a user gets) */
+  euid?: number;
 }
 
 function relativeTo(mountRoot: string, own: string): string {
@@ -58,43 +77,36 @@ export function cgroupSupport(options: CgroupOptions = {}): CgroupSupport {
     own = parseProcCgroup(readFileSync(join(root, 'proc/self/cgroup'), 'utf8'));
     mounts = parseCgroupMounts(readFileSync(join(root, 'proc/self/mountinfo'), 'utf8'));
   } catch (error) {
-    return { version: null, canCreate: false, reason: `cannot read /proc/self/cgroup or mountinfo: ${(error as Error).message}`, parent: null };
+    return { version: null, canCreate: false, reason: `cannot read /proc/self/cgroup or mountinfo: ${(error as Error).message}`, parent: null, layout: 'none', mode: null };
   }
+  const layout: CgroupLayout = mounts.v1Memory !== null || own.v1.size > 0 ? (mounts.v2 !== null ? 'hybrid' : 'v1') : mounts.v2 !== null ? 'v2' : 'none';
+  const v1 = (canCreate: boolean, reason: string, parent: string): CgroupSupport => ({ version: 1, canCreate, reason, parent, layout, mode: canCreate ? 'v1' : null });
 
   const v1Path = own.v1.get('memory');
   if (mounts.v1Memory !== null && v1Path !== undefined) {
     const parent = resolve(join(root, mounts.v1Memory, relativeTo(mounts.v1MemoryRoot, v1Path)));
     if (!existsSync(join(parent, 'memory.limit_in_bytes'))) {
-      return { version: 1, canCreate: false, reason: `our memory cgroup ${parent} is not visible (cgroup namespace?)`, parent };
+      return v1(false, `our memory cgroup ${parent} is not visible (cgroup namespace?)`, parent);
     }
     if (!writable(parent)) {
-      return { version: 1, canCreate: false, reason: `no write access to ${parent}: creating a memory cgroup needs root`, parent };
+      return v1(false, `no write access to ${parent}: creating a memory cgroup needs root`, parent);
     }
-    return { version: 1, canCreate: true, reason: `cgroup v1 memory controller at ${parent}`, parent };
+    return v1(true, `cgroup v1 memory controller at ${parent}`, parent);
   }
 
   if (mounts.v2 === null || own.v2 === null) {
-    return { version: null, canCreate: false, reason: 'no cgroup v1 memory controller and no cgroup v2 mount', parent: null };
+    return { version: null, canCreate: false, reason: 'no cgroup v1 memory controller and no cgroup v2 mount', parent: null, layout, mode: null };
   }
-  const parent = resolve(join(root, mounts.v2, relativeTo(mounts.v2Root, own.v2)));
-  if (!words(join(parent, 'cgroup.controllers')).includes('memory')) {
-    return { version: 2, canCreate: false, reason: `the cgroup v2 memory controller is not available in ${parent} (cgroup.controllers)`, parent };
+  const mount = resolve(join(root, mounts.v2));
+  const ownDir = resolve(join(mount, relativeTo(mounts.v2Root, own.v2)));
+  const plan = planV2({ mount, own: ownDir, pid: options.pid ?? process.pid, euid: options.euid ?? (typeof process.geteuid === 'function' ? process.geteuid() : -1), root });
+  const v2 = { version: 2 as const, parent: plan.home, layout };
+  if (plan.kind === 'blocked') return { ...v2, canCreate: false, reason: plan.reason, mode: null };
+  if (!writable(plan.home)) {
+    return { ...v2, canCreate: false, reason: `no write access to ${plan.home}: creating a memory cgroup needs root or a delegated cgroup`, mode: null };
   }
-  if (!words(join(parent, 'cgroup.subtree_control')).includes('memory')) {
-    // enabling it ourselves is impossible while we are a member ("no internal processes" rule)
-    return {
-      version: 2,
-      canCreate: false,
-      reason:
-        `the memory controller is not enabled for children of ${parent} (cgroup.subtree_control); ` +
-        'run rsslab in a delegated cgroup, e.g. systemd-run --scope -p Delegate=yes',
-      parent,
-    };
-  }
-  if (!writable(parent)) {
-    return { version: 2, canCreate: false, reason: `no write access to ${parent}: creating a memory cgroup needs root or a delegated cgroup`, parent };
-  }
-  return { version: 2, canCreate: true, reason: `cgroup v2 with the memory controller at ${parent}`, parent };
+  if (plan.kind === 'ready') return { ...v2, canCreate: true, reason: `cgroup v2 with the memory controller: ${plan.reason}`, mode: 'v2-ready' };
+  return { ...v2, canCreate: true, reason: `cgroup v2: ${plan.reason}`, mode: 'v2-delegate', plan };
 }
 
 export interface CgroupUsage {
@@ -110,6 +122,11 @@ let cgroupCounter = 0;
 export interface CreateCgroupOptions extends CgroupOptions {
   limitBytes: number;
   journal: Journal;
+  /**
+   * a v2 home rsslab delegated (session.ts): new cgroups go into `parent`, and processes left in one
+   * when it is removed go to `returnTo` (rsslab's leaf: home takes no processes while memory is on there)
+   */
+  delegated?: { parent: string; returnTo: string };
 }
 
 export class CgroupSandbox {
@@ -125,6 +142,8 @@ export class CgroupSandbox {
     readonly notes: string[],
     /** a fixture tree: a plain directory where no kernel creates the control files */
     private readonly plain: boolean,
+    /** where processes still inside go when it is removed: the parent, or rsslab's leaf beside it (v2 delegated) */
+    private readonly returnTo: string = parent,
   ) {}
 
   /** Moves `pid` (its whole thread group) into the cgroup; its later allocations are charged here. */
@@ -173,7 +192,7 @@ export class CgroupSandbox {
   /** Moves remaining processes to the parent, rmdirs (with retries), forgets the journal entry. Idempotent. */
   remove(): RemoveResult {
     if (this.removed) return { ok: true, movedPids: [], attempts: 0 };
-    const result = removeCgroupDir(this.path, this.parent);
+    const result = removeCgroupDir(this.path, this.returnTo);
     if (result.ok) {
       this.removed = true;
       this.journal.forgetCgroup(this.path);
@@ -204,11 +223,16 @@ export function createCgroup(options: CreateCgroupOptions): CgroupSandbox {
   if (!Number.isSafeInteger(limitBytes) || limitBytes < 1024 * 1024) {
     throw new RangeError(`cgroup limitBytes must be an integer of at least 1 MiB, got ${limitBytes}`);
   }
-  const support = cgroupSupport(options);
+  const support: Pick<CgroupSupport, 'canCreate' | 'parent' | 'version' | 'reason' | 'mode'> =
+    options.delegated !== undefined ? { canCreate: true, parent: options.delegated.parent, version: 2, reason: 'delegated', mode: 'v2-ready' } : cgroupSupport(options);
   if (!support.canCreate || support.parent === null || support.version === null) {
     throw new Error(`cannot create a memory cgroup: ${support.reason}`);
   }
+  if (support.mode === 'v2-delegate') {
+    throw new Error(`cannot create a memory cgroup in ${support.parent} yet: memory is not on for its children; a system session delegates it first (${support.reason})`);
+  }
   const parent = support.parent;
+  const returnTo = options.delegated?.returnTo ?? parent;
   let path: string;
   for (;;) {
     cgroupCounter += 1;
@@ -230,11 +254,13 @@ export function createCgroup(options: CreateCgroupOptions): CgroupSandbox {
     } else {
       writeControl(join(path, 'memory.max'), String(limitBytes), create);
       writeOptional(path, parent, 'memory.swap.max', '0', notes, plain);
+      // an OOM kill ends the whole group at once (a real counterpart's helpers too), not one process of it
+      writeOptional(path, parent, 'memory.oom.group', '1', notes, plain);
     }
   } catch (error) {
-    const removal = removeCgroupDir(path, parent);
+    const removal = removeCgroupDir(path, returnTo);
     if (removal.ok) journal.forgetCgroup(path);
     throw new Error(`cannot create memory cgroup ${path} with limit ${limitBytes} bytes: ${explainWriteError(error)}`, { cause: error });
   }
-  return new CgroupSandbox(path, parent, support.version, limitBytes, journal, notes, plain);
+  return new CgroupSandbox(path, parent, support.version, limitBytes, journal, notes, plain, returnTo);
 }

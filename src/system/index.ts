@@ -33,11 +33,15 @@ export {
   createCgroup,
   CgroupSandbox,
   type CgroupSupport,
+  type CgroupLayout,
+  type CgroupMode,
   type CgroupUsage,
   type CgroupOptions,
   type CreateCgroupOptions,
 } from './cgroup.js';
 export { removeCgroupDir, CGROUP_NAME_MARK, type RemoveResult } from './cgroup-remove.js';
+export { planV2, SELF_LEAF_PREFIX, type V2Plan, type V2Inspect } from './cgroup-v2-plan.js';
+export { delegate, undoDelegation, type DelegationEntry, type UndoResult } from './cgroup-delegate.js';
 export {
   ALLOCATOR_NAMES,
   parseLdconfig,

@@ -3,12 +3,14 @@
 // pointing somewhere odd), so restore writes only what rsslab itself could have written: one of the
 // allow-listed THP/khugepaged knob files, with a value in the exact form the kernel shows for it,
 // and removes only directories named like rsslab's own cgroups directly under a memory cgroup that
-// lies inside the memory controller's mount. One refused entry refuses the whole journal: a file
+// lies inside the memory controller's mount, and undoes a cgroup v2 delegation only along the chain
+// from its own leaf up. One refused entry refuses the whole journal: a file
 // that holds one entry rsslab never writes was not written by rsslab.
 import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseCgroupMounts } from '../probe/cgroup.js';
 import { isCgroupFs } from './cgroup-remove.js';
+import { SELF_LEAF_NAME, SELF_LEAF_PREFIX } from './cgroup-v2-plan.js';
 import { KNOB_NAMES, knobPath, validateKnob } from './knobs.js';
 
 /** rsslab-<pid>-<n>, as createCgroup names them */
@@ -84,4 +86,59 @@ export function cgroupEntryProblem(entry: { path: string; parent: string; versio
   if (!isRealDir(path)) return `${path} is not a directory (or is a symbolic link)`;
   if (real && !isCgroupFs(path)) return `${path} is not on a cgroup file system`;
   return null;
+}
+
+function plainAbsolute(path: string): boolean {
+  return path.startsWith('/') && resolve(path) === path && !path.split('/').includes('..');
+}
+
+/** A real (not symlinked) directory inside `mount`; on a live system also on a cgroup file system. */
+function cgroupDirProblem(dir: string, mount: string, real: boolean): string | null {
+  if (dir !== mount && !dir.startsWith(mount + '/')) return `${dir} is not inside the cgroup v2 mount ${mount}`;
+  if (!isRealDir(dir)) return `${dir} is not a directory (or is a symbolic link)`;
+  try {
+    if (realpathSync(dir) !== dir) return `${dir} goes through a symbolic link`;
+  } catch (error) {
+    return `cannot resolve ${dir}: ${(error as Error).message}`;
+  }
+  if (real && !isCgroupFs(dir)) return `${dir} is not on a cgroup file system`;
+  return null;
+}
+
+/**
+ * Null when a cgroup v2 delegation entry is one rsslab (the journal's owner, `ownerPid`) could have
+ * written; else why not. What undoing it may do is narrow — write "-memory" to the subtree_control of
+ * the home cgroup and of a contiguous run of its ancestors, move what is in the leaf back to home,
+ * rmdir the leaf — and it does it only while the leaf, rsslab-self-<owner pid> directly under home,
+ * exists: the leaf is made before anything is enabled and removed after everything is disabled.
+ */
+export function delegationEntryProblem(entry: { home: string; leaf: string; enabled: string[] }, ownerPid: number, options: TrustOptions = {}): string | null {
+  const root = options.root ?? '/';
+  const real = root === '/';
+  const { home, leaf, enabled } = entry;
+  for (const p of [home, leaf, ...enabled]) {
+    if (!plainAbsolute(p)) return `${JSON.stringify(p)} in a cgroup v2 delegation is not a plain absolute path`;
+  }
+  if (basename(leaf) !== `${SELF_LEAF_PREFIX}${ownerPid}` || !SELF_LEAF_NAME.test(basename(leaf))) {
+    return `${leaf} is not named like the leaf rsslab pid ${ownerPid} makes (${SELF_LEAF_PREFIX}${ownerPid})`;
+  }
+  if (dirname(leaf) !== home) return `${leaf} is not directly under the home cgroup ${home} the journal names`;
+  // home last, each one the parent of the next: the chain rsslab enables top-down
+  for (let i = 0; i < enabled.length; i += 1) {
+    const dir = enabled[i] as string;
+    const next = i + 1 < enabled.length ? (enabled[i + 1] as string) : null;
+    if (next !== null && dirname(next) !== dir) return `the cgroups ${dir} and ${next} are not parent and child: rsslab enables memory along one chain`;
+    if (home !== dir && !home.startsWith(dir + '/')) return `${dir} is neither ${home} nor one of its ancestors`;
+  }
+  const mount = memoryMount(2, root);
+  if (mount === null) return 'no cgroup v2 hierarchy is mounted here';
+  for (const dir of [home, ...enabled]) {
+    if (dir !== mount && !dir.startsWith(mount + '/')) return `${dir} is not inside the cgroup v2 mount ${mount}`;
+  }
+  try {
+    lstatSync(leaf);
+  } catch {
+    return null; // the leaf is gone: nothing of it is left to undo, and nothing will be written
+  }
+  return cgroupDirProblem(home, mount, real) ?? cgroupDirProblem(leaf, mount, real);
 }

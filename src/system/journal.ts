@@ -6,10 +6,11 @@
 import { closeSync, constants, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeCgroupDir } from './cgroup-remove.js';
+import { undoDelegation, type DelegationEntry } from './cgroup-delegate.js';
 import { commandOf, currentIdentity, isAlive, type ProcessIdentity } from './process-identity.js';
 import { readControl, writeControl, explainWriteError } from './sysfs.js';
 import { stateDir as defaultStateDir, unsafeDirReason } from './paths.js';
-import { cgroupEntryProblem, knobEntryProblem, type TrustOptions } from './journal-trust.js';
+import { cgroupEntryProblem, delegationEntryProblem, knobEntryProblem, type TrustOptions } from './journal-trust.js';
 
 export const JOURNAL_VERSION = 1;
 
@@ -32,6 +33,8 @@ export interface JournalData extends ProcessIdentity {
   command: string;
   entries: KnobEntry[];
   cgroups: CgroupEntry[];
+  /** cgroup v2: where rsslab moved itself to a leaf and enabled memory for its children (cgroup-delegate.ts) */
+  delegations: DelegationEntry[];
 }
 
 export interface RestoreReport {
@@ -39,6 +42,7 @@ export interface RestoreReport {
   owner: { pid: number; startedAt: string; command: string };
   knobs: Array<{ path: string; value: string; ok: boolean; error?: string }>;
   cgroups: Array<{ path: string; ok: boolean; error?: string }>;
+  delegations: Array<{ leaf: string; ok: boolean; notes: string[]; error?: string }>;
   ok: boolean;
 }
 
@@ -81,6 +85,7 @@ export class Journal {
       command: commandOf(process.pid) ?? process.argv.join(' '),
       entries: [],
       cgroups: [],
+      delegations: [],
     };
   }
 
@@ -92,8 +97,12 @@ export class Journal {
     return this.data.cgroups;
   }
 
+  get delegations(): readonly DelegationEntry[] {
+    return this.data.delegations;
+  }
+
   get isEmpty(): boolean {
-    return this.data.entries.length === 0 && this.data.cgroups.length === 0;
+    return this.data.entries.length === 0 && this.data.cgroups.length === 0 && this.data.delegations.length === 0;
   }
 
   /** Records a knob before it is written. The first original wins: applying twice must restore the value found first. */
@@ -115,6 +124,20 @@ export class Journal {
     this.flush();
   }
 
+  /** Records (or updates, by leaf) a delegation before each of its steps. A copy: the caller's object keeps changing. */
+  recordDelegation(entry: DelegationEntry): void {
+    const copy = { home: entry.home, leaf: entry.leaf, enabled: [...entry.enabled] };
+    const at = this.data.delegations.findIndex((d) => d.leaf === entry.leaf);
+    if (at === -1) this.data.delegations.push(copy);
+    else this.data.delegations[at] = copy;
+    this.flush();
+  }
+
+  forgetDelegation(leaf: string): void {
+    this.data.delegations = this.data.delegations.filter((d) => d.leaf !== leaf);
+    this.flush();
+  }
+
   private flush(): void {
     if (this.isEmpty) {
       this.discard();
@@ -130,13 +153,16 @@ export class Journal {
     if (report.ok) {
       this.data.entries = [];
       this.data.cgroups = [];
+      this.data.delegations = [];
       this.discard();
     } else {
       // keep only what failed, for `rsslab restore` to retry
       const failedKnobs = new Set(report.knobs.filter((k) => !k.ok).map((k) => k.path));
       const failedCgroups = new Set(report.cgroups.filter((c) => !c.ok).map((c) => c.path));
       this.data.entries = this.data.entries.filter((e) => failedKnobs.has(e.path));
+      const failedDelegations = new Set(report.delegations.filter((d) => !d.ok).map((d) => d.leaf));
       this.data.cgroups = this.data.cgroups.filter((c) => failedCgroups.has(c.path));
+      this.data.delegations = this.data.delegations.filter((d) => failedDelegations.has(d.leaf));
       this.flush();
     }
     return report;
@@ -167,15 +193,24 @@ function restoreData(data: JournalData, file: string): RestoreReport {
   }
   const cgroups: RestoreReport['cgroups'] = [];
   for (const cg of [...data.cgroups].reverse()) {
-    const result = removeCgroupDir(cg.path, cg.parent);
+    // below a delegated home no process may rejoin home while memory is on there: the leaf takes them
+    const delegation = data.delegations.find((d) => d.home === cg.parent && existsSync(d.leaf));
+    const result = removeCgroupDir(cg.path, delegation?.leaf ?? cg.parent);
     cgroups.push(result.ok ? { path: cg.path, ok: true } : { path: cg.path, ok: false, error: result.error });
+  }
+  // after the run cgroups: disabling memory in home takes it away from any cgroup still below it
+  const delegations: RestoreReport['delegations'] = [];
+  for (const d of [...data.delegations].reverse()) {
+    const result = undoDelegation(d);
+    delegations.push({ leaf: d.leaf, ok: result.ok, notes: result.notes, ...(result.error !== undefined ? { error: result.error } : {}) });
   }
   return {
     journal: file,
     owner: { pid: data.pid, startedAt: data.startedAt, command: data.command },
     knobs,
     cgroups,
-    ok: knobs.every((k) => k.ok) && cgroups.every((c) => c.ok),
+    delegations,
+    ok: knobs.every((k) => k.ok) && cgroups.every((c) => c.ok) && delegations.every((d) => d.ok),
   };
 }
 
@@ -199,6 +234,14 @@ function parseJournal(text: string, file: string): JournalData {
     }
     return { path: e.path, original: e.original, applied: e.applied };
   });
+  const rawDelegations = data.delegations ?? [];
+  if (!Array.isArray(rawDelegations) || rawDelegations.length > 16) throw new Error(`${file}: "delegations" is not a short list`);
+  const delegations = rawDelegations.map((d: unknown, i: number): DelegationEntry => {
+    if (!isObject(d) || typeof d.home !== 'string' || typeof d.leaf !== 'string' || !Array.isArray(d.enabled) || d.enabled.length > 64 || !d.enabled.every((x) => typeof x === 'string')) {
+      throw new Error(`${file}: delegation ${i} is not { home, leaf, enabled: [paths] }`);
+    }
+    return { home: d.home, leaf: d.leaf, enabled: d.enabled as string[] };
+  });
   const groups = cgroups.map((c: unknown, i: number): CgroupEntry => {
     if (!isObject(c) || typeof c.path !== 'string' || typeof c.parent !== 'string' || (c.version !== 1 && c.version !== 2)) {
       throw new Error(`${file}: cgroup ${i} is not { path, parent, version: 1|2 }`);
@@ -213,6 +256,7 @@ function parseJournal(text: string, file: string): JournalData {
     command: String(data.command ?? '?').slice(0, 512),
     entries,
     cgroups: groups,
+    delegations,
   };
 }
 
@@ -243,6 +287,10 @@ function journalProblem(data: JournalData, options: TrustOptions): string | null
   }
   for (const cg of data.cgroups) {
     const problem = cgroupEntryProblem(cg, options);
+    if (problem !== null) return problem;
+  }
+  for (const d of data.delegations) {
+    const problem = delegationEntryProblem(d, data.pid, options);
     if (problem !== null) return problem;
   }
   return null;
@@ -327,6 +375,7 @@ export function describeRestore(report: RestoreReport): string {
   const parts = [
     ...report.knobs.map((k) => (k.ok ? `${k.path}=${k.value}` : `${k.path}=${k.value} FAILED (${k.error})`)),
     ...report.cgroups.map((c) => (c.ok ? `removed ${c.path}` : `could not remove ${c.path} (${c.error})`)),
+    ...report.delegations.map((d) => (d.ok ? `undid the cgroup v2 delegation ${d.leaf}` : `could not undo the cgroup v2 delegation ${d.leaf} (${d.error})`) + d.notes.map((n) => `; ${n}`).join('')),
   ];
   return `restored journal of pid ${report.owner.pid} (${report.owner.command}, ${report.owner.startedAt}): ${parts.join(', ') || 'nothing to do'}`;
 }

@@ -2,8 +2,10 @@
 // Opening it restores what a dead predecessor left behind (stale journals); apply() journals each
 // original before writing; restore() puts it all back and reads it back to be sure. restore() is
 // synchronous and idempotent so the exit/signal guards (guard.ts) can call it at any moment.
+import { dirname } from 'node:path';
 import type { KnobChange } from '../run/schema.js';
-import { createCgroup, type CgroupSandbox } from './cgroup.js';
+import { cgroupSupport, createCgroup, type CgroupSandbox } from './cgroup.js';
+import { delegate, type DelegationEntry } from './cgroup-delegate.js';
 import { Journal, describeRestore, restoreJournal, type RestoreReport } from './journal.js';
 import { knobPath, snapshotKnobs, validateChanges, type KnobName, type KnobSnapshot } from './knobs.js';
 import { acquireLock, type SystemLock } from './lock.js';
@@ -45,6 +47,8 @@ export class SystemSession {
   readonly recovered: RestoreReport[];
   readonly log: string[] = [];
   private readonly cgroups: CgroupSandbox[] = [];
+  /** cgroup v2: the leaf rsslab moved itself to, made at the first cgroup and undone by restore() */
+  private delegation: DelegationEntry | null = null;
   private closed = false;
 
   private constructor(
@@ -131,7 +135,15 @@ export class SystemSession {
   /** A memory cgroup under our own, journaled before it is created; removed by restore(). */
   createCgroup(limitBytes: number): CgroupSandbox {
     this.assertOpen();
-    const cgroup = createCgroup({ root: this.root, limitBytes, journal: this.journal });
+    if (this.delegation === null) {
+      const support = cgroupSupport({ root: this.root });
+      if (support.mode === 'v2-delegate' && support.plan !== undefined) {
+        this.delegation = delegate(support.plan, this.journal);
+        this.note(`cgroup v2: moved rsslab to ${this.delegation.leaf} and enabled memory for children of ${this.delegation.enabled.join(', ')} (no-internal-processes rule; undone at the end)`);
+      }
+    }
+    const delegated = this.delegation === null ? {} : { delegated: { parent: this.delegation.home, returnTo: this.delegation.leaf } };
+    const cgroup = createCgroup({ root: this.root, limitBytes, journal: this.journal, ...delegated });
     this.cgroups.push(cgroup);
     this.note(`created memory cgroup ${cgroup.path} (cgroup v${cgroup.version}, limit ${limitBytes} bytes${cgroup.notes.length > 0 ? ', ' + cgroup.notes.join(', ') : ''})`);
     return cgroup;
@@ -145,6 +157,10 @@ export class SystemSession {
     const report = this.journal.restore();
     for (const k of report.knobs) this.note(k.ok ? `restored ${k.path}=${k.value}` : `FAILED to restore ${k.path}=${k.value}: ${k.error}`);
     for (const c of report.cgroups) this.note(c.ok ? `removed cgroup ${c.path}` : `FAILED to remove cgroup ${c.path}: ${c.error}`);
+    for (const d of report.delegations) {
+      this.note(d.ok ? `undid the cgroup v2 delegation: rsslab is back in ${dirname(d.leaf)}${d.notes.map((n) => `; ${n}`).join('')}` : `FAILED to undo the cgroup v2 delegation ${d.leaf}: ${d.error}`);
+    }
+    if (report.delegations.every((d) => d.ok)) this.delegation = null;
     return report;
   }
 
