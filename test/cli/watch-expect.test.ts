@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Run } from '../../src/run/schema.js';
-import { expectMemory } from '../../src/lab/watch.js';
+import { expectMemory } from '../../src/lab/expect-memory.js';
 
 const CLI = join(import.meta.dirname, '../../dist/src/cli.js');
 const rsslab = (args: string[]) => execa(process.execPath, [CLI, ...args], { reject: false, env: { CI: 'true' } });
