@@ -4,11 +4,16 @@
 // Used by expectMemory()'s message, the test matchers (src/vitest.ts) and `rsslab watch`.
 import type { ExpectationResult, Mark, VariantRun } from '../run/schema.js';
 import { phaseWindow, sampleAccessor } from '../check/metric.js';
-import { formatMs, formatValue, unitOf } from './units.js';
+import { formatValue, unitOf } from './units.js';
 
 type Measured = Pick<VariantRun, 'samples' | 'marks' | 'label' | 'status' | 'failure' | 'expectations'>;
 
 const AROUND = 2;
+
+/** Times in one form throughout, precise enough to tell samples 20 ms apart: "1.001 s". */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
 
 function phaseAt(marks: Mark[], tMs: number): Mark | null {
   let at: Mark | null = null;
@@ -92,7 +97,7 @@ export function explainExpectation(v: Measured, e: ExpectationResult, rightRefVa
   const lines = [`memory expectation failed: ${e.text}`];
   if (e.leftValue === null || e.rightValue === null) {
     lines.push(`  ${e.reason ?? `no data for ${e.leftValue === null ? e.left : String(e.right)}`}`);
-    lines.push(`  phases seen: ${v.marks.map((m) => `${m.phase} at ${formatMs(m.tMs)}`).join(', ') || 'none'}`);
+    lines.push(`  phases seen: ${v.marks.map((m) => `${m.phase} at ${seconds(m.tMs)}`).join(', ') || 'none'}`);
     return lines.join('\n');
   }
   lines.push(`  expected  ${expectedText(e, rightRefValue)}`);
@@ -101,7 +106,7 @@ export function explainExpectation(v: Measured, e: ExpectationResult, rightRefVa
   const shownPhase = phase ?? (times.length ? phaseAt(v.marks, times[0]!)?.phase : null) ?? null;
   if (shownPhase) {
     const m = v.marks.find((x) => x.phase === shownPhase);
-    lines.push(`  phase     ${shownPhase}${m ? ` (from ${formatMs(m.tMs)}${m.label && m.label !== shownPhase ? `: ${m.label}` : ''})` : ''}`);
+    lines.push(`  phase     ${shownPhase}${m ? ` (from ${seconds(m.tMs)}${m.label && m.label !== shownPhase ? `: ${m.label}` : ''})` : ''}`);
   }
   if (times.length) {
     const unit = unitOf(`${series}@last`) === 'bytes' ? ' (MiB)' : '';
