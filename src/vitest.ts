@@ -94,13 +94,20 @@ function heldText(results: ExpectationResult[]): string {
   return results.map((e) => `  ✓ ${e.text} — ${describeComparison(e)}`).join('\n');
 }
 
-function judged(ctx: MemoryMatcherContext, subject: Subject, results: Map<Measured, ExpectationResult[]>, what: string): MemoryMatcherResult {
+interface Heads {
+  /** "expected memory to satisfy …": the first line when it failed */
+  fail: string;
+  /** "expected memory not to satisfy …": the first line when .not was asked and it held */
+  not: string;
+}
+
+function judged(subject: Subject, results: Map<Measured, ExpectationResult[]>, heads: Heads): MemoryMatcherResult {
   const failedIn = (v: Measured): boolean => v.status !== 'ok' || results.get(v)!.some((e) => e.status === 'failed');
   const pass = !subject.variants.some(failedIn);
   const message = (): string => {
-    if (!pass) return `${what}\n\n${perVariant(subject, (v) => (failedIn(v) ? explainFailures({ ...v, expectations: results.get(v)! }) : ''))}`;
+    if (!pass) return `${heads.fail}\n\n${perVariant(subject, (v) => (failedIn(v) ? explainFailures({ ...v, expectations: results.get(v)! }) : ''))}`;
     // asked with .not, and everything held: say what held, with the values
-    return `${what} — expected ${ctx.isNot ? 'a failure' : 'them to hold'}, but every one held:\n${perVariant(subject, (v) => heldText(results.get(v)!.filter((e) => e.status === 'held')))}`;
+    return `${heads.not}, but every one held:\n${perVariant(subject, (v) => heldText(results.get(v)!.filter((e) => e.status === 'held')))}`;
   };
   return { pass, message };
 }
@@ -112,10 +119,10 @@ function toHoldMemoryExpectations(this: MemoryMatcherContext, received: unknown)
     return refused('the measurement has no expectations to hold: pass `expect: [...]` to expectMemory(), or judge some with toSatisfyMemory("rss@start:settled <= rss@start:load + 16MiB")');
   }
   const results = new Map(subject.variants.map((v) => [v, v.expectations] as const));
-  return judged(this, subject, results, 'memory expectations of the measured program');
+  return judged(subject, results, { fail: "expected the program's memory expectations to hold", not: 'expected a memory expectation to fail' });
 }
 
-function judgeTexts(ctx: MemoryMatcherContext, received: unknown, texts: string[], what: string): MemoryMatcherResult {
+function judgeTexts(received: unknown, texts: string[], heads: Heads): MemoryMatcherResult {
   const subject = subjectOf(received);
   if (typeof subject === 'string') return refused(subject);
   let expectations;
@@ -126,13 +133,14 @@ function judgeTexts(ctx: MemoryMatcherContext, received: unknown, texts: string[
   }
   if (expectations.length === 0) return refused('give at least one expectation, e.g. "rss@start:settled <= rss@start:load + 16MiB"');
   const results = new Map(subject.variants.map((v) => [v, judge(v, expectations)] as const));
-  return judged(ctx, subject, results, what);
+  return judged(subject, results, heads);
 }
 
 function toSatisfyMemory(this: MemoryMatcherContext, received: unknown, expectations: string | string[]): MemoryMatcherResult {
   const texts = typeof expectations === 'string' ? [expectations] : Array.isArray(expectations) && expectations.every((t) => typeof t === 'string') ? expectations : null;
   if (!texts) return refused('toSatisfyMemory takes an expectation text or an array of them, e.g. "rss@max < 300MiB"');
-  return judgeTexts(this, received, texts, `memory: ${texts.join(', ')}`);
+  const quoted = texts.map((t) => `"${t}"`).join(', ');
+  return judgeTexts(received, texts, { fail: `expected memory to satisfy ${quoted}`, not: `expected memory not to satisfy ${quoted}` });
 }
 
 /** A size as the grammar reads it, exactly: "16MiB", "512KiB", "1000B". */
@@ -156,7 +164,7 @@ function toReturnMemory(this: MemoryMatcherContext, received: unknown, options: 
   const from = options.from ?? first.marks.find((m) => !['watch', 'settled', 'end'].includes(m.phase))?.phase ?? 'watch';
   const at = options.at ?? (first.marks.some((m) => m.phase === 'settled') ? 'settled' : 'end');
   const text = `rss@start:${at} <= rss@start:${from} + ${sizeText(slack)}`;
-  return judgeTexts(this, received, [text], `memory returned: ${text}`);
+  return judgeTexts(received, [text], { fail: `expected memory to be returned: "${text}"`, not: `expected memory not to be returned: "${text}"` });
 }
 
 /** For `expect.extend(memoryMatchers)` in vitest or jest. */

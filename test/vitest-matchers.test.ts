@@ -53,12 +53,12 @@ describe('rsslab/vitest matchers on real programs', () => {
     expect(kept).not.toHoldMemoryExpectations();
     const e = kept.results[0]!;
     const m = failure(() => expect(kept).toHoldMemoryExpectations());
-    expect(m).toContain(`memory expectation failed: ${SLACK}`);
+    expect(m).toContain(`expected the program's memory expectations to hold\n\nmemory expectation failed: ${SLACK}\n`);
     expect(m).toContain(`  measured  rss@start:settled = ${formatBytes(e.leftValue!)}, ${formatBytes(e.leftValue! - e.rightValue!)} over the limit`);
     expect(m).toMatch(/rss \(MiB\) around it/);
     // with .not on a program that held: what held, with both values
     const n = failure(() => expect(returned).not.toHoldMemoryExpectations());
-    expect(n).toMatch(/expected a failure, but every one held:\n {2}✓ rss@start:settled <= rss@start:load \+ 16MiB — rss@start:settled = [\d.]+ [KM]iB <= [\d.]+ MiB \(rss@start:load \+ 16\.0 MiB\)/);
+    expect(n).toMatch(/^expected a memory expectation to fail, but every one held:\n {2}✓ rss@start:settled <= rss@start:load \+ 16MiB — rss@start:settled = [\d.]+ [KM]iB <= [\d.]+ MiB \(rss@start:load \+ 16\.0 MiB\)/);
   });
 
   it('toReturnMemory - from the first own phase to "settled", 4 MiB of slack by default; the checked expectation is named', (ctx) => {
@@ -69,7 +69,7 @@ describe('rsslab/vitest matchers on real programs', () => {
     // 64 MiB kept: within 80 MiB of slack it "returned"
     expect(kept.run).toReturnMemory({ slack: 80 * MiB });
     const m = failure(() => expect(kept.run).toReturnMemory({ slack: '2MiB' }));
-    expect(m).toMatch(/^memory returned: rss@start:settled <= rss@start:load \+ 2MiB\n\nmemory expectation failed: rss@start:settled <= rss@start:load \+ 2MiB\n {2}expected/);
+    expect(m).toMatch(/^expected memory to be returned: "rss@start:settled <= rss@start:load \+ 2MiB"\n\nmemory expectation failed: rss@start:settled <= rss@start:load \+ 2MiB\n {2}expected/);
     expect(failure(() => expect(kept.run).toReturnMemory({ slack: 'lots' }))).toMatch(/toReturnMemory: slack "lots" is not a size/);
   });
 
@@ -106,6 +106,7 @@ describe('rsslab/vitest matchers on a recorded experiment Run (three repeats)', 
     expect(run).toSatisfyMemory('rss@end:free <= rss@end:touch - 60MiB');
     expect(run.variants[1]).toSatisfyMemory('rss@end:free <= rss@end:touch - 60MiB');
     const m = failure(() => expect(run).toSatisfyMemory('rss@end:free <= rss@end:touch - 70MiB'));
+    expect(m).toMatch(/^expected memory to satisfy "rss@end:free <= rss@end:touch - 70MiB"\n\nvariant dontneed, repeat 0 \(/);
     for (const r of [0, 1, 2]) expect(m).toContain(`variant dontneed, repeat ${r} (`);
     expect(m.match(/memory expectation failed/g)).toHaveLength(3);
     // experiment Runs carry the child's reports: their series can be judged too
