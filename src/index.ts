@@ -14,7 +14,7 @@ export { UsageError, type RunOptions } from './lab/runner.js';
 export { runExperiment, resolveExperiment, loadExperimentFile, type ExperimentSource } from './experiment-source.js';
 export { DefinitionError } from './lab/definition-check.js';
 export { watch, type WatchOptions } from './lab/watch.js';
-export { expectMemory, TimeoutError, type ExpectMemoryOptions, type ExpectMemoryResult } from './lab/expect-memory.js';
+export { expectMemory, TimeoutError, type ExpectMemoryOptions, type ExpectMemoryResult } from './expect-memory.js';
 export { AbortError, type StoppedWatch } from './lab/abort.js';
 export { explainFailures, explainExpectation } from './report/expectation-failure.js';
 export type { RunEvent, RunObserver } from './lab/events.js';

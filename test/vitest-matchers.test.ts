@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { memoryMatchers } from '../src/vitest.js';
-import { expectMemory, type ExpectMemoryResult } from '../src/lab/expect-memory.js';
+import { expectMemory, type ExpectMemoryResult } from '../src/expect-memory.js';
 import { formatBytes } from '../src/quantities.js';
 import type { Run } from '../src/run/schema.js';
 

@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import type { Run } from '../../src/run/schema.js';
 import { formatBytes } from '../../src/quantities.js';
 import { evaluateMetric } from '../../src/check/metric.js';
-import { expectMemory } from '../../src/lab/expect-memory.js';
+import { expectMemory } from '../../src/expect-memory.js';
 
 const CLI = join(import.meta.dirname, '../../dist/src/cli.js');
 const rsslab = (args: string[]) => execa(process.execPath, [CLI, ...args], { reject: false, env: { CI: 'true' } });

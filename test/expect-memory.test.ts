@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { expectMemory, TimeoutError } from '../../src/lab/expect-memory.js';
-import { AbortError } from '../../src/lab/abort.js';
-import { formatBytes } from '../../src/quantities.js';
+import { expectMemory, TimeoutError } from '../src/expect-memory.js';
+import { AbortError } from '../src/lab/abort.js';
+import { formatBytes } from '../src/quantities.js';
 
 const MiB = 1 << 20;
 const dir = mkdtempSync(join(tmpdir(), 'rsslab-expect-memory-'));
@@ -20,7 +20,7 @@ const MARKS = '^phase (\\w+)';
 const SLACK = 'rss@start:settled <= rss@start:load + 16MiB';
 
 beforeAll(async () => {
-  const cc = await execa('cc', ['-O2', '-Wall', '-o', bin, join(import.meta.dirname, '../fixtures/ci/phases.c')], { reject: false });
+  const cc = await execa('cc', ['-O2', '-Wall', '-o', bin, join(import.meta.dirname, 'fixtures/ci/phases.c')], { reject: false });
   if (cc.exitCode !== 0) skip = `no C compiler to build the fixture (cc: ${cc.stderr || cc.message})`;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,14 +1,13 @@
 // expectMemory(): `rsslab watch --expect` for a test runner — start a command, sample it from
 // outside, judge memory expectations on what was measured, and say what failed the way a test
 // failure reads. Cancellable (signal), bounded in time (timeoutMs), run where the caller says (cwd).
-import type { ExpectationResult, Run } from '../run/schema.js';
-import type { Expectation } from '../run/schema.js';
-import { parseExpectations } from '../check/expect.js';
-import { explainFailures } from '../report/expectation-failure.js';
-import { formatBytes } from '../quantities.js';
-import { AbortError, type StoppedWatch } from './abort.js';
-import { UsageError } from './runner.js';
-import { watch, type WatchOptions } from './watch.js';
+import type { Expectation, ExpectationResult, Run } from './run/schema.js';
+import { parseExpectations } from './check/expect.js';
+import { explainFailures } from './report/expectation-failure.js';
+import { formatBytes } from './quantities.js';
+import { AbortError, type StoppedWatch } from './lab/abort.js';
+import { UsageError } from './lab/runner.js';
+import { watch, type WatchOptions } from './lab/watch.js';
 
 export interface ExpectMemoryOptions extends Omit<WatchOptions, 'expect' | 'intervalMs' | 'markOnStdout'> {
   /**
