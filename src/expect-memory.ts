@@ -73,6 +73,7 @@ export async function expectMemory(o: ExpectMemoryOptions): Promise<ExpectMemory
   if (expect.length === 0) throw new UsageError('expectMemory: give at least one expectation, e.g. "rss@start:settled <= rss@start:load + 16MiB"');
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new UsageError(`expectMemory: timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
 
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new UsageError('expectMemory: signal must be an AbortSignal (e.g. new AbortController().signal)');
   const timer = new AbortController();
   const handle = timeoutMs === undefined ? null : setTimeout(() => timer.abort(), timeoutMs);
   const signals = [timer.signal, ...(signal ? [signal] : [])];

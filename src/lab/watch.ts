@@ -115,6 +115,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
   if (o.settleMs !== undefined && !(o.settleMs > 0)) throw new UsageError(`--settle must be a positive duration, got ${o.settleMs} ms`);
   if (o.pid && o.cwd !== undefined) throw new UsageError('cwd applies to a command rsslab starts, not to --pid');
   if (o.cwd !== undefined && !isDirectory(o.cwd)) throw new UsageError(`cwd ${o.cwd} is not a directory`);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new UsageError('signal must be an AbortSignal (e.g. new AbortController().signal)');
   if (o.signal?.aborted) throw abortedBeforeStart('watch', o.signal);
   const lab = await describeLab();
   if (o.signal?.aborted) throw abortedBeforeStart('watch', o.signal);

@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import type { Run } from '../../src/run/schema.js';
 import { formatBytes } from '../../src/quantities.js';
 import { evaluateMetric } from '../../src/check/metric.js';
+import { rejudge } from '../../src/check/expectations.js';
 import { expectMemory } from '../../src/expect-memory.js';
 
 const CLI = join(import.meta.dirname, '../../dist/src/cli.js');
@@ -78,6 +79,8 @@ describe('rsslab watch --expect (real program, sampled from outside)', () => {
     const e = doc.run.variants[0]!.expectations[0]!;
     expect(e).toMatchObject({ right: 'rss@start:load', offset: 16 * MiB, status: 'failed' });
     expect(e.rightValue!).toBe(evaluateMetric(doc.run.variants[0]!, 'rss@start:load')! + 16 * MiB);
+    // the slack is stored: `rsslab report` re-judges the saved Run to the same result
+    expect(rejudge(doc.run.variants[0]!)).toEqual(doc.run.variants[0]!.expectations);
     expect(e.leftValue! - e.rightValue!).toBeGreaterThan(10 * MiB); // 32 MiB kept, 16 allowed
     expect(r.stderr).toContain('memory expectation failed: rss@start:settled <= rss@start:load + 16MiB');
     const bad = await rsslab(['watch', '--out', join(dir, 'bad'), '--expect', 'rss@max < rss@start:load + 16', '--', '/bin/true']);
