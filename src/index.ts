@@ -13,7 +13,10 @@ export type { ExperimentDefinition, ExperimentInput, ChildContext, VariantSpec, 
 export { UsageError, type RunOptions } from './lab/runner.js';
 export { runExperiment, resolveExperiment, loadExperimentFile, type ExperimentSource } from './experiment-source.js';
 export { DefinitionError } from './lab/definition-check.js';
-export { watch, expectMemory, type WatchOptions, type ExpectMemoryOptions, type ExpectMemoryResult } from './lab/watch.js';
+export { watch, type WatchOptions } from './lab/watch.js';
+export { expectMemory, TimeoutError, type ExpectMemoryOptions, type ExpectMemoryResult } from './expect-memory.js';
+export { AbortError, type StoppedWatch } from './lab/abort.js';
+export { explainFailures, explainExpectation } from './report/expectation-failure.js';
 export type { RunEvent, RunObserver } from './lab/events.js';
 export * from './run/schema.js';
 export { parseRun, validateRun, RunFormatError } from './run/validate.js';

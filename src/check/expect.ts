@@ -3,14 +3,16 @@
 // re-checked from it later (`rsslab report`). Grammar (spaces optional around the operator and '*'):
 //
 //   expectation := REF OP value
-//   value       := SIZE | NUMBER '*' REF | REF '*' NUMBER | REF
+//   value       := ['-'] term (('+' | '-') term)*             at most one REF (src/check/expect-value.ts)
+//   term        := SIZE | NUMBER | REF | NUMBER '*' REF | REF '*' NUMBER
 //   OP          := '<' | '<=' | '>' | '>='
 //   REF         := <series>@<selector>  |  metric.<name>        (src/check/metric.ts)
 //   SIZE        := NUMBER [B|KiB|MiB|GiB|k|m|g…]                binary units: 300MiB = 300 × 2²⁰ bytes
 //
 // e.g.  rss@last <= 1.2 * rss@start:watch      rss@max < 300MiB      rss@start:settled <= rss@end:load * 0.5
+//       rss@start:settled <= rss@start:load + 16MiB      rss@delta:free <= -60MiB
 import type { Comparison, Expectation } from '../run/schema.js';
-import { parseBytes } from '../quantities.js';
+import { parseValue, ValueSyntaxError } from './expect-value.js';
 import { sampleAccessor } from './metric.js';
 
 export class ExpectParseError extends RangeError {
@@ -19,7 +21,6 @@ export class ExpectParseError extends RangeError {
 
 const SELECTORS_ALONE = ['first', 'last', 'max', 'min'];
 const SELECTORS_PHASE = ['start', 'end', 'max', 'min', 'mean', 'delta'];
-const NUMBER = /^\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i;
 
 export interface ParseExpectOptions {
   /**
@@ -29,10 +30,19 @@ export interface ParseExpectOptions {
   sampleSeriesOnly?: boolean;
 }
 
-/** Check a metric reference's shape; returns it, or throws naming what is wrong and the forms that work. */
-export function checkMetricRef(ref: string, text: string, opts: ParseExpectOptions = {}): string {
+/** Two lines under the text: the text again, and carets under the span that is wrong. */
+function pointAt(text: string, pos: number, length: number): string {
+  return `\n    ${text}\n    ${' '.repeat(pos)}${'^'.repeat(Math.max(1, length))}`;
+}
+
+/**
+ * Check a metric reference's shape; returns it, or throws naming what is wrong and the forms that work
+ * (with carets under it when `pos`, its index in `text`, is given).
+ */
+export function checkMetricRef(ref: string, text: string, opts: ParseExpectOptions = {}, pos?: number): string {
   const fail = (why: string): never => {
-    throw new ExpectParseError(`--expect "${text}": ${why} (a metric is <series>@<selector>, e.g. rss@max, rss@end:free, rss@start:settled, or metric.<name>)`);
+    const where = pos === undefined ? '' : pointAt(text, pos, ref.length);
+    throw new ExpectParseError(`--expect "${text}": ${why} (a metric is <series>@<selector>, e.g. rss@max, rss@end:free, rss@start:settled, or metric.<name>)${where}`);
   };
   if (ref.startsWith('metric.')) {
     if (!/^metric\.[A-Za-z0-9_.-]+$/.test(ref)) fail(`"${ref}" is not a metric name`);
@@ -52,37 +62,19 @@ export function checkMetricRef(ref: string, text: string, opts: ParseExpectOptio
   return ref;
 }
 
-function isRef(token: string): boolean {
-  return token.includes('@') || token.startsWith('metric.');
-}
-
 /** Parse one `--expect` text; `index` numbers its id (expect-1, expect-2…). */
 export function parseExpectation(text: string, index = 1, opts: ParseExpectOptions = {}): Expectation {
-  const m = /^\s*(\S+?)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(text);
-  if (!m) throw new ExpectParseError(`--expect "${text}": expected <metric> <op> <value>, with op one of < <= > >=, e.g. 'rss@last <= 1.2 * rss@start:watch' or 'rss@max < 300MiB'`);
-  const left = checkMetricRef(m[1]!, text, opts);
+  const m = /^\s*(\S+?)\s*(<=|>=|<|>)\s*(.+?)\s*$/d.exec(text);
+  if (!m) throw new ExpectParseError(`--expect "${text}": expected <metric> <op> <value>, with op one of < <= > >=, e.g. 'rss@last <= 1.2 * rss@start:watch', 'rss@start:settled <= rss@start:load + 16MiB' or 'rss@max < 300MiB'`);
+  const left = checkMetricRef(m[1]!, text, opts, m.indices![1]![0]);
   const op = m[2] as Comparison;
-  const rhs = m[3]!;
-  const base: Expectation = { id: `expect-${index}`, text: text.trim(), left, op, right: 0 };
-  const star = rhs.split('*').map((s) => s.trim());
-  if (star.length > 2 || star.some((s) => s === '')) throw new ExpectParseError(`--expect "${text}": the value is a size (300MiB), a metric, or a number times a metric (1.2 * rss@start:watch)`);
-  if (star.length === 2) {
-    const [a, b] = star as [string, string];
-    const [factorText, ref] = NUMBER.test(a) ? [a, b] : NUMBER.test(b) ? [b, a] : [null, null];
-    if (factorText === null || ref === null || !isRef(ref)) {
-      throw new ExpectParseError(`--expect "${text}": "${rhs}" must be a number times a metric, e.g. 1.2 * rss@start:watch`);
-    }
-    const factor = Number(factorText);
-    if (!(factor >= 0) || !Number.isFinite(factor)) throw new ExpectParseError(`--expect "${text}": the factor ${factorText} must be a finite number ≥ 0`);
-    return { ...base, right: checkMetricRef(ref, text, opts), factor };
-  }
-  if (isRef(rhs)) return { ...base, right: checkMetricRef(rhs, text, opts) };
-  // a bare number stays as written (ratios such as metric.rssOverLive < 1.5); a unit makes it bytes
-  if (NUMBER.test(rhs)) return { ...base, right: Number(rhs) };
+  const rhsAt = m.indices![3]![0];
   try {
-    return { ...base, right: parseBytes(rhs) };
-  } catch {
-    throw new ExpectParseError(`--expect "${text}": "${rhs}" is neither a size (a number, or with a binary unit: 300MiB, 1.5GiB) nor a metric (rss@start:watch)`);
+    const parts = parseValue(m[3]!, (ref, t) => checkMetricRef(ref, text, opts, rhsAt + t.pos));
+    return { id: `expect-${index}`, text: text.trim(), left, op, ...parts };
+  } catch (e) {
+    if (e instanceof ValueSyntaxError) throw new ExpectParseError(`--expect "${text}": ${e.message}${pointAt(text, rhsAt + e.pos, e.length)}`);
+    throw e;
   }
 }
 

@@ -30,7 +30,7 @@ export function judge(run: Judged, expectations: Expectation[], unmet: Record<st
     try {
       const leftValue = evaluateMetric(run, e.left);
       const base = typeof e.right === 'number' ? e.right : evaluateMetric(run, e.right);
-      const rightValue = base === null ? null : base * (e.factor ?? 1);
+      const rightValue = base === null ? null : base * (e.factor ?? 1) + (e.offset ?? 0);
       if (leftValue === null || rightValue === null) {
         const which = leftValue === null ? e.left : String(e.right);
         return { ...e, status: 'failed', leftValue, rightValue, reason: `no data for ${which} (the phase did not run or the series was not sampled)` };

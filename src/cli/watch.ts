@@ -9,6 +9,7 @@ import { printJson } from './json.js';
 import { join } from 'node:path';
 import { outputDir } from './out.js';
 import { parseExpectations } from '../check/expect.js';
+import { explainFailures } from '../report/expectation-failure.js';
 
 export interface WatchCliOptions {
   pid?: number;
@@ -60,8 +61,12 @@ export async function watchCommand(command: string[], o: WatchCliOptions): Promi
   const file = join(dir, `watch-${run.startedAt.replace(/[:.]/g, '-')}.json`);
   writeFileAtomic(file, JSON.stringify(run) + '\n');
   if (o.json) printJson('rsslab.watch/1', { file, run }, { pretty: false });
-  else process.stdout.write(renderTerminalSummary([run], { color: useColor(process.stdout) }) + `Run written to ${file}\n`);
-  // exit 1 when the command failed or an --expect did not hold (the summary lists it with both values)
   const v = run.variants[0];
+  // with --json stdout is one JSON document: the explanation of a failure goes to stderr there
+  const why = v ? explainFailures(v) : '';
+  if (o.json) {
+    if (why) process.stderr.write(`\n${why}\n`);
+  } else process.stdout.write(renderTerminalSummary([run], { color: useColor(process.stdout) }) + (why ? `\n${why}\n\n` : '') + `Run written to ${file}\n`);
+  // exit 1 when the command failed or an --expect did not hold (the summary lists it with both values)
   return v?.status === 'ok' && v.expectations.every((e) => e.status !== 'failed') ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 // Watching any program from outside (a Go binary, a C reproducer, a Node service): start it, or
 // attach to a pid, sample it like an experiment child, and produce the same Run JSON.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
@@ -15,11 +15,11 @@ import { UsageError } from './runner.js';
 import { rsslabVersion } from './version.js';
 import { evaluateMetric } from '../check/metric.js';
 import { judge } from '../check/expectations.js';
-import { parseExpectations } from '../check/expect.js';
-import type { Expectation, ExpectationResult, Mark } from '../run/schema.js';
+import type { Expectation, Mark } from '../run/schema.js';
 import { createInterface } from 'node:readline';
 import type { RunObserver } from './events.js';
 import { SampleLog } from './sample-log.js';
+import { AbortError, abortedBeforeStart } from './abort.js';
 import { WatchSamples } from './watch-samples.js';
 
 export interface WatchOptions {
@@ -55,6 +55,14 @@ export interface WatchOptions {
   sampleLogDir?: string;
   /** buckets of the in-memory downsample (default WATCH_BUCKETS); tests make it small */
   keepBuckets?: number;
+  /** the command's working directory (default: this process's) */
+  cwd?: string;
+  /**
+   * Cancels the watch: a command rsslab started is killed (SIGKILL), sampling stops, the sample log
+   * is closed, and watch() rejects with an AbortError (its `cause` is the signal's reason). A
+   * process given by pid is only no longer watched.
+   */
+  signal?: AbortSignal;
 }
 
 const HEADLINE = [
@@ -88,6 +96,14 @@ function watchMarks(samples: Sample[], stdoutMarks: Mark[], durationMs: number, 
   return marks;
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export async function watch(o: WatchOptions): Promise<Run> {
   if (!o.pid && !(o.command && o.command.length)) throw new UsageError('give a command after -- (rsslab watch -- ./server) or --pid N');
   if (o.pid && o.command && o.command.length) throw new UsageError('give a command or --pid, not both');
@@ -97,7 +113,12 @@ export async function watch(o: WatchOptions): Promise<Run> {
   if (o.pid && !existsSync(`/proc/${o.pid}`)) throw new UsageError(`no process with pid ${o.pid}`);
   if (o.pid && o.markOnStdout) throw new UsageError('--mark-on-stdout reads the output of a command rsslab starts, not of --pid');
   if (o.settleMs !== undefined && !(o.settleMs > 0)) throw new UsageError(`--settle must be a positive duration, got ${o.settleMs} ms`);
+  if (o.pid && o.cwd !== undefined) throw new UsageError('cwd applies to a command rsslab starts, not to --pid');
+  if (o.cwd !== undefined && !isDirectory(o.cwd)) throw new UsageError(`cwd ${o.cwd} is not a directory`);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new UsageError('signal must be an AbortSignal (e.g. new AbortController().signal)');
+  if (o.signal?.aborted) throw abortedBeforeStart('watch', o.signal);
   const lab = await describeLab();
+  if (o.signal?.aborted) throw abortedBeforeStart('watch', o.signal);
   const emit = o.observer ?? (() => {});
   const env: Record<string, string> = { ...(o.env ?? {}) };
   let allocator: VariantRun['settings']['allocator'] = null;
@@ -131,7 +152,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
     const wrapper = join(packageRoot(), 'dist', 'src', 'lab', 'exec-thp.js');
     // with --json rsslab's stdout carries one JSON document: the command's own output goes to stderr (fd 2)
     const stdio = o.markOnStdout ? (['inherit', 'pipe', 'inherit'] as const) : o.stdoutTo === process.stderr ? (['inherit', 2, 'inherit'] as const) : ('inherit' as const);
-    const spawnOpts = { env, extendEnv: true, stdio, reject: false, buffer: false } as const;
+    const spawnOpts = { env, extendEnv: true, stdio, reject: false, buffer: false, ...(o.cwd !== undefined ? { cwd: o.cwd } : {}) } as const;
     child = o.thpDisable ? execa(process.execPath, [wrapper, file!, ...args], spawnOpts) : execa(file!, args, spawnOpts);
     if (child.pid === undefined) {
       const r = await child;
@@ -147,6 +168,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
     stop = resolve;
   });
   let processGone = false;
+  let lastRssBytes: number | null = null;
   const sampler = new Sampler({
     intervalMs: o.intervalMs,
     originMs,
@@ -158,6 +180,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
         return false;
       }
       kept.add(s);
+      lastRssBytes = s.rssBytes;
       emit({ type: 'sample', experimentId: 'watch', variant: 'watched', tMs, rssBytes: s.rssBytes });
       if (o.durationMs !== undefined && tMs >= o.durationMs) {
         stop();
@@ -190,6 +213,13 @@ export async function watch(o: WatchOptions): Promise<Run> {
   }
   const onSignal = (): void => stop();
   process.once('SIGINT', onSignal);
+  let aborted = false;
+  const onAbort = (): void => {
+    aborted = true;
+    stop();
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) onAbort();
   if (child) {
     void child.then((r) => {
       ended.exit = { exitCode: r.exitCode ?? null, signal: r.signal ?? null };
@@ -198,6 +228,21 @@ export async function watch(o: WatchOptions): Promise<Run> {
   }
   await finished;
   process.off('SIGINT', onSignal);
+  o.signal?.removeEventListener('abort', onAbort);
+  if (aborted) {
+    const killed = child !== null && !ended.exit;
+    if (killed) {
+      child!.kill('SIGKILL');
+      await child;
+    }
+    sampler.stop();
+    probe.close();
+    log?.close();
+    const elapsedMs = performance.now() - originMs;
+    const stopped = { label, pid, killed, elapsedMs, phases: ['watch', ...stdoutMarks.map((m) => m.phase)], lastRssBytes };
+    const what = killed ? `killed ${label} (pid ${pid})` : child ? `${label} (pid ${pid}) had already exited` : `stopped watching ${label}`;
+    throw new AbortError(`watch aborted after ${Math.round(elapsedMs)} ms: ${what}`, stopped, { cause: o.signal!.reason });
+  }
   // A command we started and stopped watching (--duration, Ctrl-C) does not outlive the watch.
   let stoppedByUs = false;
   if (child && !ended.exit) {
@@ -256,41 +301,4 @@ export async function watch(o: WatchOptions): Promise<Run> {
   };
   emit({ type: 'variant-end', experimentId: 'watch', result: watched });
   return run;
-}
-
-export interface ExpectMemoryOptions extends Omit<WatchOptions, 'expect' | 'intervalMs' | 'markOnStdout'> {
-  /** expectations in the --expect text form, e.g. "rss@start:settled <= 1.2 * rss@start:watch" */
-  expect: string[];
-  intervalMs?: number;
-  /** a RegExp, or its source text (as given to --mark-on-stdout) */
-  markOnStdout?: RegExp | string;
-}
-
-export interface ExpectMemoryResult {
-  run: Run;
-  results: ExpectationResult[];
-  /** the command exited 0 (or was watched to the end) and every expectation held */
-  ok: boolean;
-}
-
-/**
- * For a test runner: start a command, watch it from outside, judge memory expectations on what was
- * measured. `ok` is false when an expectation failed or the command failed; `results` say which
- * and with both sides' values; `run` is the Run JSON (write it with writeRunFile to keep it).
- * Throws UsageError (before starting anything) on a malformed expectation.
- */
-export async function expectMemory(o: ExpectMemoryOptions): Promise<ExpectMemoryResult> {
-  const { expect: texts, markOnStdout: markText, ...rest } = o;
-  let expect: Expectation[];
-  let markOnStdout: RegExp | undefined;
-  try {
-    expect = parseExpectations(texts, { sampleSeriesOnly: true });
-    markOnStdout = typeof markText === 'string' ? new RegExp(markText) : markText;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (expect.length === 0) throw new UsageError('expectMemory: give at least one expectation, e.g. "rss@last <= 1.2 * rss@start:watch"');
-  const run = await watch({ ...rest, intervalMs: o.intervalMs ?? 20, expect, ...(markOnStdout ? { markOnStdout } : {}) });
-  const v = run.variants[0]!;
-  return { run, results: v.expectations, ok: v.status === 'ok' && v.expectations.every((e) => e.status === 'held') };
 }

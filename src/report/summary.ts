@@ -52,13 +52,20 @@ function rightRef(e: ExpectationResult): string {
   return typeof e.right === 'string' ? e.right : e.left;
 }
 
-/** "rss@max:idle = 257.0 MiB > 230.4 MiB (0.9 × region.main.size@max)" */
+/** " + 16.0 MiB" / " - 4.0 MiB": an expectation's absolute slack in its metric's unit, '' without one. */
+function offsetText(e: ExpectationResult): string {
+  if (e.offset === undefined || e.offset === 0) return '';
+  return ` ${e.offset < 0 ? '-' : '+'} ${formatValue(rightRef(e), Math.abs(e.offset))}`;
+}
+
+/** "rss@max:idle = 257.0 MiB > 230.4 MiB (0.9 × region.main.size@max)", "… (rss@start:load + 16.0 MiB)" */
 export function describeComparison(e: ExpectationResult): string {
   const left = `${e.left} = ${formatValue(e.left, e.leftValue)}`;
   const rightValue = formatValue(rightRef(e), e.rightValue);
   const rightSource = typeof e.right === 'string' ? e.right : null;
   const factor = e.factor !== undefined && e.factor !== 1 ? `${e.factor} × ` : '';
-  const how = rightSource ? ` (${factor}${rightSource})` : factor ? ` (${factor}${formatValue(e.left, e.right as number)})` : '';
+  const offset = offsetText(e);
+  const how = rightSource ? ` (${factor}${rightSource}${offset})` : factor || offset ? ` (${factor}${formatValue(e.left, e.right as number)}${offset})` : '';
   return `${left} ${e.op} ${rightValue}${how}`;
 }
 
@@ -66,7 +73,7 @@ export function describeComparison(e: ExpectationResult): string {
 export function describeSkipped(e: ExpectationResult): string {
   const factor = e.factor !== undefined && e.factor !== 1 ? `${e.factor} × ` : '';
   const right = typeof e.right === 'string' ? e.right : formatValue(e.left, e.right);
-  return `${e.left} ${e.op} ${factor}${right}`;
+  return `${e.left} ${e.op} ${factor}${right}${offsetText(e)}`;
 }
 
 export function statusMark(status: ExpectationResult['status']): string {

@@ -139,6 +139,8 @@ export interface Expectation {
   right: string | number;
   /** right is multiplied by this (e.g. 0.9 × region size) */
   factor?: number;
+  /** added after the factor, in the metric's unit: absolute slack (`rss@start:load + 16MiB`) */
+  offset?: number;
   /** expectations that need a setting the variant may not have had (e.g. a fast khugepaged) */
   requires?: string[];
 }

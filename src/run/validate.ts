@@ -79,7 +79,7 @@ function oneOf(o: Obj, path: string, name: string, allowed: readonly string[]): 
 
 // older Runs may lack some settings (renderers show '?'); present ones must have the right kind
 const THP = { enabled: 'string|null?', defrag: 'string|null?', scanSleepMs: 'number|null?', pagesToScan: 'number|null?', maxPtesNone: 'number|null?' };
-const EXPECTATION = { id: 'string', text: 'string', left: 'string', op: 'string', right: 'string|number', factor: 'number?', requires: 'array?', status: 'string', leftValue: 'number|null', rightValue: 'number|null', reason: 'string?' };
+const EXPECTATION = { id: 'string', text: 'string', left: 'string', op: 'string', right: 'string|number', factor: 'number?', offset: 'number?', requires: 'array?', status: 'string', leftValue: 'number|null', rightValue: 'number|null', reason: 'string?' };
 const SAMPLE = { tMs: 'number', rssBytes: 'number', pssBytes: 'number|null?', anonBytes: 'number|null?', anonHugeBytes: 'number|null?', lazyFreeBytes: 'number|null?', swapBytes: 'number|null?', regions: 'object', thp: 'object?', cgroup: 'object?', memFreeBytes: 'number?' };
 const REGION = { sizeBytes: 'number', rssBytes: 'number', anonHugeBytes: 'number', lazyFreeBytes: 'number', swapBytes: 'number' };
 

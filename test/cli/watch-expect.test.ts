@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Run } from '../../src/run/schema.js';
-import { expectMemory } from '../../src/lab/watch.js';
+import { formatBytes } from '../../src/quantities.js';
+import { evaluateMetric } from '../../src/check/metric.js';
+import { rejudge } from '../../src/check/expectations.js';
+import { expectMemory } from '../../src/expect-memory.js';
 
 const CLI = join(import.meta.dirname, '../../dist/src/cli.js');
 const rsslab = (args: string[]) => execa(process.execPath, [CLI, ...args], { reject: false, env: { CI: 'true' } });
@@ -62,6 +65,28 @@ describe('rsslab watch --expect (real program, sampled from outside)', () => {
     const e = lastRun(out).variants[0]!.expectations[0]!;
     expect(e.status).toBe('failed');
     expect(e.leftValue!).toBeGreaterThan(60 * MiB);
+    // then the same explanation expectMemory gives: expected vs measured, the phase, the series around it
+    expect(r.stdout).toContain(`memory expectation failed: ${RETURNED}`);
+    expect(r.stdout).toContain(`  measured  rss@start:settled = ${formatBytes(e.leftValue!)}, ${formatBytes(e.leftValue! - e.rightValue!)} over the limit`);
+    expect(r.stdout).toMatch(/rss \(MiB\) around it[^\n]*\n(?: {4}[ ▸] +\d+\.\d{3} .*\n)*? {4}▸ +\d+\.\d{3} +settled +6\d\.\d\n/);
+  });
+
+  it('watch --expect - absolute slack on the command line; --json keeps stdout one JSON document and explains on stderr', async (ctx) => {
+    if (skip) ctx.skip();
+    const r = await rsslab(['watch', '--json', '--out', join(dir, 'slack'), ...MARKS, '--settle', '300ms', '--expect', 'rss@start:settled <= rss@start:load + 16MiB', '--', bin, '32', 'keep', '800']);
+    expect(r.exitCode).toBe(1);
+    const doc = JSON.parse(r.stdout) as { run: Run };
+    const e = doc.run.variants[0]!.expectations[0]!;
+    expect(e).toMatchObject({ right: 'rss@start:load', offset: 16 * MiB, status: 'failed' });
+    expect(e.rightValue!).toBe(evaluateMetric(doc.run.variants[0]!, 'rss@start:load')! + 16 * MiB);
+    // the slack is stored: `rsslab report` re-judges the saved Run to the same result
+    expect(rejudge(doc.run.variants[0]!)).toEqual(doc.run.variants[0]!.expectations);
+    expect(e.leftValue! - e.rightValue!).toBeGreaterThan(10 * MiB); // 32 MiB kept, 16 allowed
+    expect(r.stderr).toContain('memory expectation failed: rss@start:settled <= rss@start:load + 16MiB');
+    const bad = await rsslab(['watch', '--out', join(dir, 'bad'), '--expect', 'rss@max < rss@start:load + 16', '--', '/bin/true']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('"16" has no unit: rss@start:load is in bytes, so say which, e.g. 16MiB');
+    expect(bad.stderr).toContain('    rss@max < rss@start:load + 16\n                               ^^');
   });
 
   it('watch --settle - a command that exits before the settle time: no "settled" phase, the expectation fails and the Run says why', async (ctx) => {

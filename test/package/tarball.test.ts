@@ -93,4 +93,107 @@ describe.skipIf(!canRun)('the packed tarball, installed without a compiler', () 
     expect(lib.exitCode, lib.all).toBe(0);
     expect(Number(lib.stdout.trim())).toBe((8 << 20) / 4096);
   }, 60_000);
+
+  it('rsslab/vitest - loads where vitest is not installed: an optional peer, never required at runtime', async () => {
+    expect(existsSync(join(project, 'node_modules', 'vitest'))).toBe(false);
+    const script = "import { memoryMatchers } from 'rsslab/vitest'; console.log(Object.keys(memoryMatchers).join(' '));";
+    const r = await execa('node', ['--input-type=module', '-e', script], { cwd: project, env, extendEnv: false, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(r.stdout.trim()).toBe('toHoldMemoryExpectations toSatisfyMemory toReturnMemory');
+  }, 60_000);
+
+  it("rsslab/vitest - a user's vitest test: expectMemory + the matchers pass on a program that unmaps 64 MiB and fail, explained, on one that keeps it; jest's expect too", async () => {
+    const add = await execa('npm', ['install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', 'vitest@3.2', 'expect@30', 'typescript@5.9', '@types/node@20'], { cwd: project, env, extendEnv: false, reject: false, all: true });
+    expect(add.exitCode, add.all).toBe(0);
+    // the measured program: the package's own addon maps, touches and (or not) unmaps 64 MiB
+    writeFileSync(join(project, 'alloc.mjs'), USER_PROGRAM);
+    writeFileSync(join(project, 'returns.test.mjs'), userTest('unmap'));
+    writeFileSync(join(project, 'keeps.test.mjs'), userTest('keep'));
+    const report = join(work, 'vitest-report.json');
+    const r = await execa('npx', ['--no-install', 'vitest', 'run', '--reporter=json', `--outputFile=${report}`], { cwd: project, env, extendEnv: false, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(1); // keeps.test.mjs fails, as it should
+    const results = (JSON.parse(readFileSync(report, 'utf8')) as { testResults: Array<{ name: string; assertionResults: Array<{ status: string; failureMessages: string[] }> }> }).testResults;
+    const byFile = Object.fromEntries(results.map((t) => [t.name.split('/').pop()!, t.assertionResults[0]!]));
+    expect(byFile['returns.test.mjs']!.status, byFile['returns.test.mjs']!.failureMessages.join('\n')).toBe('passed');
+    expect(byFile['keeps.test.mjs']!.status).toBe('failed');
+    const message = byFile['keeps.test.mjs']!.failureMessages.join('\n');
+    expect(message).toContain('memory expectation failed: rss@start:settled <= rss@start:load + 16MiB');
+    expect(message).toMatch(/measured {2}rss@start:settled = [\d.]+ MiB, (?:4[4-9]|5\d)\.\d MiB over the limit/);
+    expect(message).toMatch(/rss \(MiB\) around it/);
+
+    // the matchers' types reach a TypeScript user through `expect` (and a wrong option is an error)
+    writeFileSync(join(project, 'typed.ts'), TYPED_USE);
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, types: ['node'] }, files: ['typed.ts'] }));
+    const tsc = await execa('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], { cwd: project, env, extendEnv: false, reject: false, all: true });
+    expect(tsc.exitCode, tsc.all).toBe(0);
+
+    // jest's expect (the standalone `expect` package) takes the same matchers
+    writeFileSync(join(project, 'jest-style.mjs'), JEST_STYLE);
+    const j = await execa('node', ['jest-style.mjs'], { cwd: project, env, extendEnv: false, reject: false, all: true });
+    expect(j.exitCode, j.all).toBe(0);
+    expect(j.stdout).toMatch(/^held: true\nkept fails: expected the program's memory expectations to hold\n\nmemory expectation failed: rss@start:settled <= rss@start:load \+ 16MiB\n/);
+  }, 300_000);
 });
+
+const USER_PROGRAM = `import { mapRegion } from 'rsslab';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+await sleep(200);
+console.log('phase load');
+const region = mapRegion(64 << 20);
+region.touch();
+await sleep(200);
+console.log('phase free');
+if (process.argv[2] === 'unmap') region.unmap();
+await sleep(900);
+`;
+
+function userTest(mode: 'unmap' | 'keep'): string {
+  return `import { test, expect } from 'vitest';
+import { expectMemory } from 'rsslab';
+import { memoryMatchers } from 'rsslab/vitest';
+expect.extend(memoryMatchers);
+
+test('the program gives its 64 MiB back', async () => {
+  const result = await expectMemory({
+    command: [process.execPath, './alloc.mjs', '${mode}'],
+    markOnStdout: /^phase (\\w+)/,
+    settleMs: 400,
+    timeoutMs: 20_000,
+    expect: ['rss@start:settled <= rss@start:load + 16MiB'],
+  });
+  expect(result).toSatisfyMemory('rss@max:load >= 64MiB');
+  expect(result).toHoldMemoryExpectations();
+  expect(result.run).toReturnMemory({ from: 'load', slack: '16MiB' });
+}, 30_000);
+`;
+}
+
+const TYPED_USE = `import { expect } from 'vitest';
+import type { ExpectMemoryResult, Run } from 'rsslab';
+import { memoryMatchers, type RsslabMatchers } from 'rsslab/vitest';
+expect.extend(memoryMatchers);
+export function check(result: ExpectMemoryResult, run: Run): RsslabMatchers<void> | null {
+  expect(result).toHoldMemoryExpectations();
+  expect(run).toReturnMemory({ from: 'load', at: 'settled', slack: '16MiB' });
+  expect(result.run.variants[0]).not.toSatisfyMemory(['rss@max < 1MiB', 'rss@start:settled <= rss@start:load + 16MiB']);
+  // @ts-expect-error -- slack is a size ("16MiB") or bytes, not a boolean
+  expect(run).toReturnMemory({ slack: true });
+  return null;
+}
+`;
+
+const JEST_STYLE = `import { expect } from 'expect';
+import { expectMemory } from 'rsslab';
+import { memoryMatchers } from 'rsslab/vitest';
+expect.extend(memoryMatchers);
+const run = (mode) => expectMemory({ command: [process.execPath, './alloc.mjs', mode], markOnStdout: /^phase (\\w+)/, settleMs: 400, timeoutMs: 20_000, expect: ['rss@start:settled <= rss@start:load + 16MiB'], stdoutTo: process.stderr });
+expect(await run('unmap')).toHoldMemoryExpectations();
+console.log('held: true');
+const kept = await run('keep');
+expect(kept).not.toHoldMemoryExpectations();
+try {
+  expect(kept).toHoldMemoryExpectations();
+} catch (e) {
+  console.log('kept fails: ' + e.message);
+}
+`;
