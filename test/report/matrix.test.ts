@@ -1,0 +1,170 @@
+// `rsslab report` over Runs made under different settings: REAL Runs of this machine (THP experiment
+// untuned and with --tune-system; faiss-cycles' glibc variant with and without LD_PRELOAD=jemalloc)
+// and doctored fixtures (copies that say they came from another kernel, another rsslab version, or a
+// hostile host) — each test names which. The matrix must show the measured differences and trace each
+// to the settings that changed with it, in the terminal, Markdown and HTML alike.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../src/run/schema.js';
+import { buildMatrices, experimentMatrix, type ExperimentMatrix, type VariantBlock } from '../../src/report/matrix-model.js';
+import { reportCommand } from '../../src/report/command.js';
+import { headlineValue } from '../../src/report/summary.js';
+import { formatValue } from '../../src/report/units.js';
+import { CHILD_MISSING } from './real-run.js';
+import { allocatorRuns, jemalloc, otherKernelCopy, thpRuns, writeArtifacts } from './matrix-runs.js';
+
+if (CHILD_MISSING) console.warn(`matrix tests skipped: ${CHILD_MISSING}`);
+
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({ write: (c, _e, cb) => ((text += String(c)), cb()) });
+  return { stream, text: () => text };
+}
+
+function block(m: ExperimentMatrix, variant: string): VariantBlock {
+  const b = m.variants.find((v) => v.name === variant);
+  if (!b) throw new Error(`no variant ${variant} in the matrix of ${m.experimentId}`);
+  return b;
+}
+
+function settingIds(d: VariantBlock['status']['dependence']): string[] {
+  return d.kind === 'explained' ? d.best.flatMap((e) => e.settings.map((s) => s.id)) : [];
+}
+
+describe.skipIf(CHILD_MISSING !== null)('report - across machines (real Runs)', () => {
+  let plain: Run;
+  let tuned: Run;
+  let other: Run;
+  let thp: ExperimentMatrix;
+
+  beforeAll(async () => {
+    ({ plain, tuned } = await thpRuns());
+    other = otherKernelCopy(tuned);
+    thp = experimentMatrix([{ run: plain, source: 'plain' }, { run: tuned, source: 'tuned' }, { run: other, source: 'fixture' }]);
+  }, 30 * 60_000);
+
+  it('matrix - regrowth is skipped untuned and held with --tune-system, and follows the tuning, not the kernel (real Runs + a doctored other-kernel fixture)', () => {
+    const col = (source: string): number => thp.columns.findIndex((c) => c.source === source);
+    const d = block(thp, 'default');
+    const regrows = d.effects.find((e) => e.id === 'regrows')!;
+    const fromRun = (r: Run) => r.variants.find((v) => v.variant === 'default')!.expectations.find((e) => e.id === 'regrows')!;
+    // what each Run measured, shown as it is
+    expect(regrows.cells[col('plain')]!.outcome).toBe(fromRun(plain).status);
+    expect(regrows.cells[col('tuned')]!.outcome).toBe(fromRun(tuned).status);
+    expect(fromRun(plain).status).toBe('skipped');
+    expect(fromRun(tuned).status).toBe('held');
+    expect(thp.reasons[regrows.cells[col('plain')]!.reason! - 1]).toBe(fromRun(plain).reason);
+    // the kernel differs between the columns (header) but does not explain it; the tuning does
+    expect(thp.header.map((h) => h.label)).toContain('kernel');
+    const ids = settingIds(regrows.dependence);
+    expect(ids).toContain('tuned');
+    expect(ids).toContain('khugepaged.pace');
+    expect(ids).not.toContain('kernel');
+    // the khugepaged pace in force differs for this variant and is shown as such
+    const pace = d.inForce.find((h) => h.label === 'khugepaged (in force)')!;
+    expect(pace.values[col('tuned')]).toBe(`sleep ${tuned.variants[0]!.settings.thp.scanSleepMs} ms, ${tuned.variants[0]!.settings.thp.pagesToScan} pages/scan`);
+    expect(pace.values[col('plain')]).not.toBe(pace.values[col('tuned')]);
+    // figures are the Runs' own headline values
+    const idle = d.figures.find((f) => f.metric === plain.experiment.headline[2]!.metric)!;
+    expect(idle.cells[col('plain')]).toBe(formatValue(idle.metric, headlineValue(plain.variants[0]!, idle.metric)));
+  });
+
+  it('matrix - thp-always ran only where knobs could change: skipped with its reason untuned, THP enabled=always in force where tuned (real Runs)', () => {
+    const b = block(thp, 'thp-always');
+    const i = thp.columns.findIndex((c) => c.source === 'plain');
+    expect(b.status.cells[i]!.outcome).toBe('skipped');
+    expect(thp.reasons[b.status.cells[i]!.reason! - 1]).toBe(plain.skipped.find((s) => s.variant === 'thp-always')!.reason);
+    expect(settingIds(b.status.dependence)).toEqual(['tuned']);
+    const ranTuned = tuned.variants.find((v) => v.variant === 'thp-always')!;
+    expect(ranTuned.settings.thp.enabled).toBe('always');
+    expect(b.effects.find((e) => e.id === 'huge-at-fault')!.cells[i]!.outcome).toBe('not run');
+  });
+
+  it('matrix - rsslab report over CI-style artifact folders prints and writes the comparison (real Runs + doctored fixture)', async () => {
+    const dir = writeArtifacts(mkdtempSync(join(tmpdir(), 'rsslab-matrix-')), { 'linux-6.18-plain': plain, 'linux-6.18-tuned': tuned, 'linux-5.15-fixture': other });
+    const out = sink();
+    const err = sink();
+    const code = await reportCommand([dir], { out: join(dir, 'report'), stdout: out.stream, stderr: err.stream });
+    expect(err.text()).toBe('');
+    expect(code).toBe(0);
+    expect(out.text()).toContain('Across machines: thp-khugepaged — 3 Runs');
+    expect(out.text()).toMatch(/regrows .*follows knobs changed \(--tune-system\)/);
+    expect(out.text()).toContain('RSS over time'); // the Runs' own summaries too
+    const md = readFileSync(join(dir, 'report', 'summary.md'), 'utf8');
+    expect(md).toContain('### Across machines: thp-khugepaged — 3 Runs');
+    // the two Runs of this machine sit side by side, grouped by distribution and kernel
+    const kernelRow = md.split('\n').find((l) => l.startsWith('| *kernel* |'))!;
+    expect(kernelRow.split(' | ').slice(1, 4).map((c) => (c.startsWith('6.18') ? 'this' : c)).join(',')).toMatch(/^(this,this,5\.15\.0-fixture|5\.15\.0-fixture,this,this)$/);
+    expect(md).toMatch(/`regrows`.*\| – skipped \\\[\d\\\] \|.*\| ✓ held \|.*\*\*knobs changed/);
+    const html = readFileSync(join(dir, 'report', 'report.html'), 'utf8');
+    expect(html).toContain('<table class="matrix">');
+    expect(html).toMatch(/<th class="setting" colspan="2">6\.18/);
+
+    const only = sink();
+    expect(await reportCommand([dir], { out: join(dir, 'only'), matrix: 'only', stdout: only.stream, stderr: err.stream })).toBe(0);
+    expect(only.text()).toContain('Across machines');
+    expect(only.text()).not.toContain('RSS over time');
+    const off = sink();
+    expect(await reportCommand([dir], { out: join(dir, 'off'), matrix: 'off', stdout: off.stream, stderr: err.stream })).toBe(0);
+    expect(off.text()).not.toContain('Across machines');
+    const bad = sink();
+    expect(await reportCommand([dir], { matrix: 'sometimes', stdout: out.stream, stderr: bad.stream })).toBe(2);
+    expect(bad.text()).toMatch(/unknown --matrix "sometimes": use auto, only, off/);
+  });
+
+  it('matrix - Runs of other rsslab versions and parameters are compared with a note saying so (doctored fixtures)', () => {
+    const older = structuredClone(tuned);
+    older.rsslabVersion = '0.0.1-fixture';
+    older.experiment.params = { ...older.experiment.params, idleMs: 48_000 };
+    const m = experimentMatrix([{ run: tuned }, { run: older }]);
+    expect(m.notes.join('\n')).toMatch(/different rsslab versions \(.*0\.0\.1-fixture in m\d/);
+    expect(m.notes.join('\n')).toMatch(/different parameters: .*idleMs=48000/);
+    expect(m.header.map((h) => h.label)).toEqual(expect.arrayContaining(['rsslab version', 'parameters']));
+  });
+
+  it('matrix - a hostile host name reaches no terminal, table or page as markup (doctored fixture)', async () => {
+    const hostile = otherKernelCopy(tuned, `6.1\u001b]52;c;cHduZWQ=\u0007|<script>alert(1)</script>${'x'.repeat(5000)}`, 'Evil | OS\n# heading');
+    const dir = writeArtifacts(mkdtempSync(join(tmpdir(), 'rsslab-matrix-')), { a: plain, b: hostile });
+    const out = sink();
+    expect(await reportCommand([dir], { out: join(dir, 'report'), matrix: 'only', stdout: out.stream, stderr: out.stream })).toBe(0);
+    expect(out.text()).not.toContain('\u001b');
+    expect(out.text()).not.toContain('x'.repeat(100)); // cut in headers and legends
+    const md = readFileSync(join(dir, 'report', 'summary.md'), 'utf8');
+    expect(md).not.toContain('<script>');
+    expect(md).not.toMatch(/^# heading/m);
+    const html = readFileSync(join(dir, 'report', 'report.html'), 'utf8');
+    expect(html).not.toContain('<script>alert(1)');
+  });
+
+  it('matrix - auto draws nothing for Runs of one machine under the same settings (real Run twice)', () => {
+    expect(buildMatrices([{ run: tuned }, { run: structuredClone(tuned) }])).toEqual([]);
+    expect(buildMatrices([{ run: tuned }], 'only')).toHaveLength(1);
+  });
+});
+
+describe.skipIf(CHILD_MISSING !== null || jemalloc === null)('report - across allocators (real Runs)', () => {
+  it('matrix - faiss-cycles under LD_PRELOAD=jemalloc keeps more after each cycle, and the matrix traces it to the allocator in the child (real Runs)', async () => {
+    const { glibc, preloaded } = await allocatorRuns(jemalloc!.library!);
+    const m = experimentMatrix([{ run: glibc, source: 'glibc' }, { run: preloaded, source: 'jemalloc' }]);
+    const b = block(m, 'glibc');
+    const [g, j] = ['glibc', 'jemalloc'].map((s) => m.columns.findIndex((c) => c.source === s)) as [number, number];
+    const alloc = b.inForce.find((h) => h.label === 'allocator (in the child)')!;
+    expect(alloc.values[g]).toMatch(/^glibc /);
+    expect(alloc.values[j]).toMatch(/^jemalloc /);
+    const v = (r: Run) => r.variants[0]!;
+    const held = glibc.experiment.headline.find((h) => h.metric.includes('meanHeld'))!.metric;
+    const row = b.figures.find((f) => f.metric === held)!;
+    expect([row.values[g], row.values[j]]).toEqual([headlineValue(v(glibc), held), headlineValue(v(preloaded), held)]);
+    // the seed's "LD_PRELOAD=libjemalloc.so made it worse", measured: jemalloc keeps more after each cycle
+    expect(row.values[j]!).toBeGreaterThan(row.values[g]!);
+    expect(settingIds(row.dependence)).toContain('allocator');
+    for (const e of b.effects) {
+      const statuses = [glibc, preloaded].map((r) => v(r).expectations.find((x) => x.id === e.id)!.status);
+      expect([e.cells[g]!.outcome, e.cells[j]!.outcome]).toEqual(statuses);
+      if (statuses[0] !== statuses[1]) expect(settingIds(e.dependence)).toContain('allocator');
+    }
+  }, 10 * 60_000);
+});
