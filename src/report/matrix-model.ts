@@ -160,7 +160,7 @@ function groupedOrder(loaded: LoadedForMatrix[]): LoadedForMatrix[] {
 function describeColumn(run: Run): string {
   const m = run.machine;
   const distro = m.distro ? `${m.distro} · ` : '';
-  return shortValue(`${m.hostname ?? '?'} · ${distro}Linux ${m.kernel} ${m.arch ?? ''} · THP ${m.thp.enabled ?? '?'}/${m.thp.defrag ?? '?'}`).replace(/\s+/g, ' ');
+  return `${shortValue(m.hostname ?? '?')} · ${shortValue(distro)}Linux ${shortValue(m.kernel)} ${shortValue(m.arch ?? '')} · THP ${shortValue(m.thp.enabled ?? '?')}/${shortValue(m.thp.defrag ?? '?')}`.replace(/\s+/g, ' ');
 }
 
 /** The matrix of one experiment's Runs (at least one). */
