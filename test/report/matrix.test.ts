@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
 import type { Run } from '../../src/run/schema.js';
 import { buildMatrices, experimentMatrix, type ExperimentMatrix, type VariantBlock } from '../../src/report/matrix-model.js';
 import { reportCommand } from '../../src/report/command.js';
@@ -54,8 +55,10 @@ describe.skipIf(CHILD_MISSING !== null)('report - across machines (real Runs)', 
     // what each Run measured, shown as it is
     expect(regrows.cells[col('plain')]!.outcome).toBe(fromRun(plain).status);
     expect(regrows.cells[col('tuned')]!.outcome).toBe(fromRun(tuned).status);
+    // untuned, khugepaged's own pace cannot regrow 64 MiB in the quick idle: skipped, with the reason;
+    // tuned it is judged (held on a quiet machine; a busy one may slow khugepaged's collapse)
     expect(fromRun(plain).status).toBe('skipped');
-    expect(fromRun(tuned).status).toBe('held');
+    expect(fromRun(tuned).status).not.toBe('skipped');
     expect(thp.reasons[regrows.cells[col('plain')]!.reason! - 1]).toBe(fromRun(plain).reason);
     // the kernel differs between the columns (header) but does not explain it; the tuning does
     expect(thp.header.map((h) => h.label)).toContain('kernel');
@@ -91,14 +94,14 @@ describe.skipIf(CHILD_MISSING !== null)('report - across machines (real Runs)', 
     expect(err.text()).toBe('');
     expect(code).toBe(0);
     expect(out.text()).toContain('Across machines: thp-khugepaged — 3 Runs');
-    expect(out.text()).toMatch(/regrows .*follows knobs changed \(--tune-system\)/);
+    expect(out.text()).toMatch(/regrows .*follows .*knobs changed \(--tune-system\)/);
     expect(out.text()).toContain('RSS over time'); // the Runs' own summaries too
     const md = readFileSync(join(dir, 'report', 'summary.md'), 'utf8');
     expect(md).toContain('### Across machines: thp-khugepaged — 3 Runs');
     // the two Runs of this machine sit side by side, grouped by distribution and kernel
     const kernelRow = md.split('\n').find((l) => l.startsWith('| *kernel* |'))!;
     expect(kernelRow.split(' | ').slice(1, 4).map((c) => (c.startsWith('6.18') ? 'this' : c)).join(',')).toMatch(/^(this,this,5\.15\.0-fixture|5\.15\.0-fixture,this,this)$/);
-    expect(md).toMatch(/`regrows`.*\| – skipped \\\[\d\\\] \|.*\| ✓ held \|.*\*\*knobs changed/);
+    expect(md).toMatch(/`regrows`.*\| – skipped \\\[\d\\\] \|.*\| (✓ held|\*\*✗ failed.*\*\*) \|.*\*\*knobs changed/);
     const html = readFileSync(join(dir, 'report', 'report.html'), 'utf8');
     expect(html).toContain('<table class="matrix">');
     expect(html).toMatch(/<th class="setting" colspan="2">6\.18/);
@@ -113,6 +116,23 @@ describe.skipIf(CHILD_MISSING !== null)('report - across machines (real Runs)', 
     const bad = sink();
     expect(await reportCommand([dir], { matrix: 'sometimes', stdout: out.stream, stderr: bad.stream })).toBe(2);
     expect(bad.text()).toMatch(/unknown --matrix "sometimes": use auto, only, off/);
+  });
+
+  it("matrix - docs/ci.md's final job, run as written over artifact folders, writes the comparison it appends to the step summary (real Runs + doctored fixture)", async () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/ci.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## Many machines'));
+    const line = section.split('\n').find((l) => l.includes('dist/src/cli.js report artifacts'))!.trim();
+    const cwd = mkdtempSync(join(tmpdir(), 'rsslab-matrix-job-'));
+    writeArtifacts(join(cwd, 'artifacts'), { 'rsslab-ubuntu-24.04-thp-madvise': plain, 'rsslab-ubuntu-24.04-thp-tuned': tuned, 'rsslab-ubuntu-22.04-fixture': other });
+    const args = line.replace(/^node dist\/src\/cli\.js /, '').split(/\s+/);
+    const r = await execa(process.execPath, [join(import.meta.dirname, '../../dist/src/cli.js'), ...args], { cwd, reject: false, env: { CI: 'true' } });
+    // (stderr may say another rsslab run holds the lock: the report does not need it)
+    expect(r.stderr).not.toContain('rsslab report:');
+    expect(r.exitCode).toBe(0);
+    const md = readFileSync(join(cwd, 'matrix', 'summary.md'), 'utf8');
+    expect(md).toContain('### Across machines: thp-khugepaged — 3 Runs');
+    expect(md).not.toContain('RSS over time'); // --matrix only
+    expect(readFileSync(join(cwd, 'matrix', 'report.html'), 'utf8')).toContain('<table class="matrix">');
   });
 
   it('matrix - Runs of other rsslab versions and parameters are compared with a note saying so (doctored fixtures)', () => {
