@@ -4,8 +4,9 @@
 // and without LD_PRELOAD=libjemalloc (the seed's "LD_PRELOAD=libjemalloc.so made it worse"). A copy
 // with another recorded kernel and distribution stands for a second machine: a doctored fixture, and
 // the tests that use it say so.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { findAllocatorsSync } from '../../src/system/allocators.js';
 import type { Run } from '../../src/run/schema.js';
 import { openSystemSession } from '../../src/system/session.js';
@@ -62,4 +63,23 @@ export function writeArtifacts(dir: string, runs: Record<string, Run>): string {
     writeFileSync(join(dir, job, `${r.experiment.id}.json`), JSON.stringify(r));
   }
   return dir;
+}
+
+/**
+ * The fixture experiment thp-mode.mjs run twice with --tune-system, as if on a machine in THP "madvise"
+ * mode and on one in "always". Each mode is a copy of the file with the mode written in (beside the
+ * test output, inside the package so that `import 'rsslab'` resolves): one file per mode, because a
+ * module is imported once per process.
+ */
+export async function thpModeRuns(): Promise<{ madvise: Run; always: Run }> {
+  const { runExperiment } = await import('../../src/experiment-source.js');
+  const text = readFileSync(fileURLToPath(new URL('../fixtures/experiments/thp-mode.mjs', import.meta.url)), 'utf8');
+  const dir = fileURLToPath(new URL('../.out/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const once = async (mode: 'madvise' | 'always'): Promise<Run> => {
+    const file = join(dir, `thp-mode-${mode}.mjs`);
+    writeFileSync(file, text.replace(/^const mode = .*$/m, `const mode = '${mode}';`));
+    return runExperiment(file, { quick: true, tuneSystem: true, interactive: false, command: ['vitest', 'thp-mode.mjs', mode] });
+  };
+  return { madvise: await once('madvise'), always: await once('always') };
 }

@@ -15,7 +15,7 @@ import { reportCommand } from '../../src/report/command.js';
 import { headlineValue } from '../../src/report/summary.js';
 import { formatValue } from '../../src/report/units.js';
 import { CHILD_MISSING } from './real-run.js';
-import { allocatorRuns, jemalloc, otherKernelCopy, thpRuns, writeArtifacts } from './matrix-runs.js';
+import { allocatorRuns, jemalloc, otherKernelCopy, thpModeRuns, thpRuns, writeArtifacts } from './matrix-runs.js';
 
 if (CHILD_MISSING) console.warn(`matrix tests skipped: ${CHILD_MISSING}`);
 
@@ -187,4 +187,25 @@ describe.skipIf(CHILD_MISSING !== null || jemalloc === null)('report - across al
       if (statuses[0] !== statuses[1]) expect(settingIds(e.dependence)).toContain('allocator');
     }
   }, 10 * 60_000);
+});
+
+describe.skipIf(CHILD_MISSING !== null)('report - across THP modes (real Runs of a fixture experiment)', () => {
+  it('matrix - the same variant under THP enabled=madvise and =always: huge pages at fault only with always, traced to THP enabled alone (real Runs, fixture experiment thp-mode.mjs)', async () => {
+    const { madvise, always } = await thpModeRuns();
+    const m = experimentMatrix([{ run: madvise, source: 'madvise' }, { run: always, source: 'always' }]);
+    const [a, b] = ['madvise', 'always'].map((s) => m.columns.findIndex((c) => c.source === s)) as [number, number];
+    const v = block(m, 'no-hint');
+    const inForce = v.inForce.find((h) => h.label === 'THP enabled (in force)')!;
+    expect([inForce.values[a], inForce.values[b]]).toEqual(['madvise', 'always']);
+    const own = (r: Run) => r.variants[0]!.expectations.find((e) => e.id === 'huge-at-fault')!.status;
+    const row = v.effects.find((e) => e.id === 'huge-at-fault')!;
+    expect([row.cells[a]!.outcome, row.cells[b]!.outcome]).toEqual([own(madvise), own(always)]);
+    // measured: without a hint, "madvise" faults in small pages and "always" huge ones
+    expect(own(madvise)).toBe('failed');
+    expect(own(always)).toBe('held');
+    const d = row.dependence;
+    expect(d.kind === 'explained' && d.best.map((e) => e.settings.map((s) => s.id))).toEqual([['thp.enabled']]);
+    const huge = v.figures.find((f) => f.metric === 'region.main.anonHuge@end:touch')!;
+    expect(huge.values[b]!).toBeGreaterThan(huge.values[a]!);
+  }, 20 * 60_000);
 });
