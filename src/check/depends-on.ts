@@ -25,6 +25,9 @@ export interface Explanation {
   split: Split[];
 }
 
+/** Runs beyond which equal-settings pairs are not looked for. */
+const MAX_TWIN_SEARCH = 256;
+
 export type Dependence =
   /** fewer than two Runs know the outcome, or all agree */
   | { kind: 'same'; outcome: string | null }
@@ -71,6 +74,8 @@ export function dependence(outcomes: Array<string | null>, settings: SettingValu
 
 /** Two Runs recorded under the same settings whose outcomes differ: noise, a race, or something not recorded. */
 function twins(outcomes: Array<string | null>, settings: SettingValues[]): [number, number] | null {
+  // pairs grow with the square of the Runs: a crafted folder of thousands is not searched
+  if (outcomes.length > MAX_TWIN_SEARCH) return null;
   for (let i = 0; i < outcomes.length; i++) {
     for (let j = i + 1; j < outcomes.length; j++) {
       if (outcomes[i] === null || outcomes[j] === null || outcomes[i] === outcomes[j]) continue;

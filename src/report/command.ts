@@ -14,7 +14,7 @@ import { OutputTargetError } from './out-target.js';
 import { terminalText } from '../run/sanitize.js';
 import { drawable } from './drawable.js';
 import { useColor } from './color.js';
-import { buildMatrices, MATRIX_MODES, type MatrixMode } from './matrix-model.js';
+import { buildMatrices, MATRIX_MODES, singleRunExperiments, type MatrixMode } from './matrix-model.js';
 import { renderMatrixTerminal } from './matrix-terminal.js';
 
 export interface ReportCommandOptions {
@@ -66,10 +66,15 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
   // re-check each stored expectation against the stored data with today's metric code (skips stay skipped)
   const runs = loaded.runs.map((l) => ({ ...l.run, variants: l.run.variants.map((v) => ({ ...v, expectations: rejudge(v) })) }));
   const color = useColor(out);
-  const matrices = buildMatrices(runs.map((run, i) => ({ run, source: loaded.runs[i]!.path })), matrixMode as MatrixMode);
+  const forMatrix = runs.map((run, i) => ({ run, source: loaded.runs[i]!.path }));
+  const matrices = buildMatrices(forMatrix, matrixMode as MatrixMode);
   const runSections = matrixMode !== 'only';
   if (runSections) out.write(renderTerminalSummary(runs.map(drawable), { color }));
-  if (matrices.length) out.write(`${runSections ? '\n' : ''}${renderMatrixTerminal(matrices, { color })}`);
+  if (matrices.length) {
+    out.write(`${runSections ? '\n' : ''}${renderMatrixTerminal(matrices, { color })}`);
+    const alone = matrixMode === 'auto' ? singleRunExperiments(forMatrix) : [];
+    if (alone.length) out.write(`(one Run each, nothing to compare across machines: ${terminalText(alone.join(', '))})\n`);
+  }
   const outDir = opts.out ?? (await defaultOut(paths[0]!));
   try {
     const written = await writeReports(runs, outDir, { formats, matrices, runSections });

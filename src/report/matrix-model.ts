@@ -221,6 +221,13 @@ function settingsDiffer(m: ExperimentMatrix): boolean {
  * The matrices to draw: `auto`, one per experiment with Runs under different settings; `only`, one
  * per experiment whatever its Runs; `off`, none. Runs are grouped by experiment id in input order.
  */
+/** Experiments among these Runs with a single Run: nothing to compare them with (said when others are compared). */
+export function singleRunExperiments(loaded: LoadedForMatrix[]): string[] {
+  const count = new Map<string, number>();
+  for (const l of loaded) count.set(l.run.experiment.id, (count.get(l.run.experiment.id) ?? 0) + 1);
+  return [...count].filter(([, n]) => n === 1).map(([id]) => id);
+}
+
 export function buildMatrices(loaded: LoadedForMatrix[], mode: MatrixMode = 'auto'): ExperimentMatrix[] {
   if (mode === 'off') return [];
   const byExperiment = new Map<string, LoadedForMatrix[]>();

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import type { Run } from '../../src/run/schema.js';
-import { buildMatrices, experimentMatrix, type ExperimentMatrix, type VariantBlock } from '../../src/report/matrix-model.js';
+import { buildMatrices, experimentMatrix, singleRunExperiments, type ExperimentMatrix, type VariantBlock } from '../../src/report/matrix-model.js';
 import { reportCommand } from '../../src/report/command.js';
 import { headlineValue } from '../../src/report/summary.js';
 import { formatValue } from '../../src/report/units.js';
@@ -162,6 +162,11 @@ describe.skipIf(CHILD_MISSING !== null)('report - across machines (real Runs)', 
   it('matrix - auto draws nothing for Runs of one machine under the same settings (real Run twice)', () => {
     expect(buildMatrices([{ run: tuned }, { run: structuredClone(tuned) }])).toEqual([]);
     expect(buildMatrices([{ run: tuned }], 'only')).toHaveLength(1);
+    // another experiment's lone Run (a doctored copy with another id) is named as having nothing to compare with
+    const lone = structuredClone(tuned);
+    lone.experiment.id = 'lone-fixture';
+    expect(singleRunExperiments([{ run: plain }, { run: tuned }, { run: lone }])).toEqual(['lone-fixture']);
+    expect(buildMatrices([{ run: plain }, { run: tuned }, { run: lone }]).map((m) => m.experimentId)).toEqual(['thp-khugepaged']);
   });
 });
 
