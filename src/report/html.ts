@@ -202,7 +202,7 @@ export function renderHtml(runs: Run[], opts: HtmlOptions = {}): string {
   const shown = opts.runSections === false ? [] : runs;
   const sections = shown.map((r, i) => runSection(r, i, charts));
   const title = `rsslab — ${runs.map((r) => r.experiment.id).join(', ') || 'no runs'}`;
-  const links = [...matrices.map((m, i) => `<a href="#matrix-${i}">Across machines: ${e(m.experimentId)}</a>`), ...shown.map((r, i) => `<a href="#r${i}">${e(r.experiment.title)}</a>`)];
+  const links = [...matrices.map((m, i) => `<a href="#matrix-${i}">Across machines: ${e(m.name)}</a>`), ...shown.map((r, i) => `<a href="#r${i}">${e(r.experiment.title)}</a>`)];
   const nav = links.length > 1 ? `<nav>${links.join(' · ')}</nav>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -69,6 +69,8 @@ export interface VariantBlock {
 
 export interface ExperimentMatrix {
   experimentId: string;
+  /** what the comparison is of: the experiment id, or a watch Run's title (the command it watched) */
+  name: string;
   title: string;
   columns: MatrixColumn[];
   /** machine and Run settings that differ across the columns, in header order */
@@ -206,7 +208,7 @@ export function experimentMatrix(given: LoadedForMatrix[]): ExperimentMatrix {
     variants.push({ key, name, label: realLabel, inForce: inForceDims.filter((d) => differs(d.values)).map((d) => ({ label: d.label, scope: d.scope, values: d.values })), status, effects, figures });
   }
   const first = runs[0]!;
-  return { experimentId: first.experiment.id, title: first.experiment.title, columns, header, variants, reasons: reasons.list, notes: matrixNotes(runs, columns.map((c) => c.id)) };
+  return { experimentId: first.experiment.id, name: first.kind === 'watch' ? first.experiment.title : first.experiment.id, title: first.experiment.title, columns, header, variants, reasons: reasons.list, notes: matrixNotes(runs, columns.map((c) => c.id)) };
 }
 
 export type MatrixMode = 'auto' | 'only' | 'off';
@@ -219,22 +221,32 @@ function settingsDiffer(m: ExperimentMatrix): boolean {
 
 /**
  * The matrices to draw: `auto`, one per experiment with Runs under different settings; `only`, one
- * per experiment whatever its Runs; `off`, none. Runs are grouped by experiment id in input order.
+ * per experiment whatever its Runs; `off`, none. Runs are grouped by experiment id (a watch Run by the
+ * command it watched) in input order.
  */
+/** Runs compared with each other: an experiment's, or a watched program's (its title names the command). */
+function groupKey(run: Run): string {
+  return run.kind === 'watch' ? `watch\u0000${run.experiment.title}` : run.experiment.id;
+}
+
 /** Experiments among these Runs with a single Run: nothing to compare them with (said when others are compared). */
 export function singleRunExperiments(loaded: LoadedForMatrix[]): string[] {
-  const count = new Map<string, number>();
-  for (const l of loaded) count.set(l.run.experiment.id, (count.get(l.run.experiment.id) ?? 0) + 1);
-  return [...count].filter(([, n]) => n === 1).map(([id]) => id);
+  const count = new Map<string, { name: string; n: number }>();
+  for (const l of loaded) {
+    const c = count.get(groupKey(l.run)) ?? { name: l.run.kind === 'watch' ? l.run.experiment.title : l.run.experiment.id, n: 0 };
+    c.n++;
+    count.set(groupKey(l.run), c);
+  }
+  return [...count.values()].filter((c) => c.n === 1).map((c) => c.name);
 }
 
 export function buildMatrices(loaded: LoadedForMatrix[], mode: MatrixMode = 'auto'): ExperimentMatrix[] {
   if (mode === 'off') return [];
   const byExperiment = new Map<string, LoadedForMatrix[]>();
   for (const l of loaded) {
-    const list = byExperiment.get(l.run.experiment.id) ?? [];
+    const list = byExperiment.get(groupKey(l.run)) ?? [];
     list.push(l);
-    byExperiment.set(l.run.experiment.id, list);
+    byExperiment.set(groupKey(l.run), list);
   }
   const out: ExperimentMatrix[] = [];
   for (const group of byExperiment.values()) {

@@ -74,7 +74,7 @@ export function columnLegend(c: MatrixColumn): string {
 }
 
 export function matrixTitle(m: ExperimentMatrix): string {
-  return `Across machines: ${m.experimentId} — ${m.columns.length} Run${m.columns.length === 1 ? '' : 's'}`;
+  return `Across machines: ${m.name} — ${m.columns.length} Run${m.columns.length === 1 ? '' : 's'}`;
 }
 
 /** What a row is, in its first cell. */

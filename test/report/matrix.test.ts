@@ -214,3 +214,22 @@ describe.skipIf(CHILD_MISSING !== null)('report - across THP modes (real Runs of
     expect(huge.values[b]!).toBeGreaterThan(huge.values[a]!);
   }, 20 * 60_000);
 });
+
+describe('report - across machines, watched programs (real watch Runs)', () => {
+  it('matrix - watch Runs are compared per watched command: two commands are not a matrix, one command on another kernel is (real Runs + a doctored other-kernel copy)', async () => {
+    const cli = join(import.meta.dirname, '../../dist/src/cli.js');
+    const dir = mkdtempSync(join(tmpdir(), 'rsslab-matrix-watch-'));
+    const watched: Run[] = [];
+    for (const [sub, cmd] of [['a', ['sleep', '0.3']], ['b', ['true']]] as const) {
+      const r = await execa(process.execPath, [cli, 'watch', '--out', join(dir, sub), '--json', '--', ...cmd], { reject: false, env: { CI: 'true' } });
+      expect(r.exitCode, r.stderr).toBe(0);
+      watched.push((JSON.parse(r.stdout) as { run: Run }).run);
+    }
+    const [sleep, trueRun] = watched as [Run, Run];
+    expect(buildMatrices([{ run: sleep }, { run: trueRun }])).toEqual([]);
+    expect(singleRunExperiments([{ run: sleep }, { run: trueRun }])).toEqual(['watch: sleep 0.3', 'watch: true']);
+    const m = buildMatrices([{ run: sleep }, { run: trueRun }, { run: otherKernelCopy(sleep) }]);
+    expect(m.map((x) => [x.name, x.columns.length])).toEqual([['watch: sleep 0.3', 2]]);
+    expect(m[0]!.header.map((h) => h.label)).toContain('kernel');
+  }, 60_000);
+});
