@@ -143,6 +143,20 @@ describe.skipIf(CHILD_MISSING !== null)('report - across machines (real Runs)', 
     expect(m.notes.join('\n')).toMatch(/different rsslab versions \(.*0\.0\.1-fixture in m\d/);
     expect(m.notes.join('\n')).toMatch(/different parameters: .*idleMs=48000/);
     expect(m.header.map((h) => h.label)).toEqual(expect.arrayContaining(['rsslab version', 'parameters']));
+    // a schema-1 copy (no subject) is read and compared, with a note; a future schema is refused by name
+    const v1 = structuredClone(tuned) as Run;
+    v1.schemaVersion = 1;
+    for (const v of v1.variants) delete v.subject;
+    expect(experimentMatrix([{ run: tuned }, { run: v1 }]).notes.join('\n')).toMatch(/different Run schema versions \((schema 2 in m\d; schema 1|schema 1 in m\d; schema 2) in m\d\)/);
+  });
+
+  it('matrix - a future-schema artifact among the Runs is refused with its name and what to do, exit 2 (doctored fixture)', async () => {
+    const dir = writeArtifacts(mkdtempSync(join(tmpdir(), 'rsslab-matrix-')), { a: plain, b: tuned });
+    const future = { ...structuredClone(tuned), schemaVersion: 99 };
+    writeArtifacts(dir, { 'c-future': future as unknown as Run });
+    const err = sink();
+    expect(await reportCommand([dir], { out: join(dir, 'report'), stdout: sink().stream, stderr: err.stream })).toBe(2);
+    expect(err.text()).toMatch(/c-future\/thp-khugepaged\.json: run\.schemaVersion: this rsslab reads version 1 and 2 .* use the rsslab version that wrote it/);
   });
 
   it('matrix - a hostile host name reaches no terminal, table or page as markup (doctored fixture)', async () => {
