@@ -175,6 +175,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument('<paths...>', 'Run JSON files or folders holding them')
     .option('--out <dir>', 'folder for the reports (default: beside the first input)')
     .option('--format <list>', 'report files to write: html,md,csv', 'html,md,csv')
+    .option('--matrix <mode>', 'cross-machine comparison of Runs of one experiment: auto (when their machines or settings differ), only (it alone), off', 'auto')
     .action(async (paths: string[], opts) => setExit(await reportCli(paths, opts)));
 
   program

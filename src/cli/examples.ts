@@ -45,6 +45,7 @@ const EXAMPLES: Record<string, Array<[string, string]>> = {
   report: [
     ['rsslab report rsslab-runs/', 'redraw HTML, Markdown and CSV from saved Runs'],
     ['rsslab report old/thp-khugepaged.json --out /tmp/r --format html', 'one Run, only HTML, elsewhere'],
+    ['rsslab report artifacts/ --matrix only', 'Runs from several machines (a CI matrix): only the cross-machine comparison'],
   ],
   workshop: [
     ['sudo rsslab workshop thp-khugepaged --tune-system --step', 'a live page for a class; waits at every phase for Next'],

@@ -2,6 +2,6 @@
 import { reportCommand } from '../report/command.js';
 import { parseFormats } from '../report/write.js';
 
-export async function reportCli(paths: string[], o: { out?: string; format: string }): Promise<number> {
-  return reportCommand(paths, { ...(o.out !== undefined ? { out: o.out } : {}), formats: parseFormats(o.format) });
+export async function reportCli(paths: string[], o: { out?: string; format: string; matrix?: string }): Promise<number> {
+  return reportCommand(paths, { ...(o.out !== undefined ? { out: o.out } : {}), ...(o.matrix !== undefined ? { matrix: o.matrix } : {}), formats: parseFormats(o.format) });
 }

@@ -6,6 +6,7 @@ import type { MachineInfo } from '../run/schema.js';
 import { detectCgroupMounts, memoryCgroupOf } from './cgroup.js';
 import { readMeminfo } from './meminfo.js';
 import { readPageSize } from './pagesize.js';
+import { readDistro } from './os-release.js';
 import { readHugePageSize, readThpSettings } from './thp.js';
 
 export type MachineFacts = Omit<MachineInfo, 'features' | 'allocators'>;
@@ -36,6 +37,7 @@ export function describeMachine(root = '/'): MachineFacts {
   return {
     hostname: os.hostname(),
     kernel: os.release(),
+    distro: readDistro(root),
     arch: os.arch(),
     cpus: os.availableParallelism(),
     memTotalBytes: meminfo.memTotalBytes,

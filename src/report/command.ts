@@ -1,5 +1,7 @@
-// `rsslab report <paths…> [--out DIR] [--format html,md,csv]`: redraw saved Runs. Prints the
-// terminal summary (expectations re-judged from the stored data), writes the chosen files, says where they are. Exit codes: 0 reports written,
+// `rsslab report <paths…> [--out DIR] [--format html,md,csv] [--matrix auto|only|off]`: redraw saved
+// Runs. Prints the terminal summary (expectations re-judged from the stored data) and, when Runs of one
+// experiment come from different machines or settings, the cross-machine comparison (matrix-model.ts);
+// writes the chosen files, says where they are. Exit codes: 0 reports written,
 // 2 bad usage: the input was unusable (missing, corrupt, not a Run) or the output folder cannot be written
 // (the same code `rsslab run` gives for an unwritable --out).
 import { dirname } from 'node:path';
@@ -12,12 +14,16 @@ import { OutputTargetError } from './out-target.js';
 import { terminalText } from '../run/sanitize.js';
 import { drawable } from './drawable.js';
 import { useColor } from './color.js';
+import { buildMatrices, MATRIX_MODES, singleRunExperiments, type MatrixMode } from './matrix-model.js';
+import { renderMatrixTerminal } from './matrix-terminal.js';
 
 export interface ReportCommandOptions {
   /** output folder; default: the folder given, or the folder of the first file */
   out?: string;
   /** "html,md,csv" or a list; default all */
   formats?: string | ReportFormat[];
+  /** cross-machine comparison: auto (when Runs of one experiment differ in machine or settings), only (it alone), off */
+  matrix?: string;
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream;
 }
@@ -42,6 +48,11 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
     err.write(`rsslab report: ${(e as Error).message}\n`);
     return 2;
   }
+  const matrixMode = (opts.matrix ?? 'auto').trim().toLowerCase();
+  if (!(MATRIX_MODES as readonly string[]).includes(matrixMode)) {
+    err.write(`rsslab report: unknown --matrix "${opts.matrix}": use ${MATRIX_MODES.join(', ')}\n`);
+    return 2;
+  }
   let loaded;
   try {
     loaded = await loadRuns(paths);
@@ -55,10 +66,18 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
   // re-check each stored expectation against the stored data with today's metric code (skips stay skipped)
   const runs = loaded.runs.map((l) => ({ ...l.run, variants: l.run.variants.map((v) => ({ ...v, expectations: rejudge(v) })) }));
   const color = useColor(out);
-  out.write(renderTerminalSummary(runs.map(drawable), { color }));
+  const forMatrix = runs.map((run, i) => ({ run, source: loaded.runs[i]!.path }));
+  const matrices = buildMatrices(forMatrix, matrixMode as MatrixMode);
+  const runSections = matrixMode !== 'only';
+  if (runSections) out.write(renderTerminalSummary(runs.map(drawable), { color }));
+  if (matrices.length) {
+    out.write(`${runSections ? '\n' : ''}${renderMatrixTerminal(matrices, { color })}`);
+    const alone = matrixMode === 'auto' ? singleRunExperiments(forMatrix) : [];
+    if (alone.length) out.write(`(one Run each, nothing to compare across machines: ${terminalText(alone.join(', '))})\n`);
+  }
   const outDir = opts.out ?? (await defaultOut(paths[0]!));
   try {
-    const written = await writeReports(runs, outDir, { formats });
+    const written = await writeReports(runs, outDir, { formats, matrices, runSections });
     out.write(`\nReports from ${runs.length} run${runs.length === 1 ? '' : 's'}:\n${written.map((w) => `  ${w}`).join('\n')}\n`);
     if (loaded.ignored.length) out.write(`(not Runs, left out: ${loaded.ignored.join(', ')})\n`);
     return 0;

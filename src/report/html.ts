@@ -15,6 +15,8 @@ import { absentNotes } from './absent.js';
 import { phaseStrip } from './phase-strip.js';
 import { countExpectations, describeComparison, describeSkipped, formatCounts, formatHeadline, statusMark } from './summary.js';
 import { formatBytes, formatMs, formatParam } from './units.js';
+import type { ExperimentMatrix } from './matrix-model.js';
+import { MATRIX_CSS, matrixSection } from './matrix-html.js';
 
 export { escapeHtml } from './escape.js';
 import { escapeHtml } from './escape.js';
@@ -186,17 +188,27 @@ ${run.systemLog.length ? `<details><summary>System changes and restores (${run.s
 </section>`;
 }
 
+export interface HtmlOptions {
+  /** cross-machine comparisons drawn above the Runs (matrix-model.ts) */
+  matrices?: ExperimentMatrix[];
+  /** false: the comparisons only, no section per Run (`rsslab report --matrix only`) */
+  runSections?: boolean;
+}
+
 /** The whole report page for a set of Runs (one section per Run), as one self-contained HTML string. */
-export function renderHtml(runs: Run[]): string {
+export function renderHtml(runs: Run[], opts: HtmlOptions = {}): string {
   const charts: ChartSpec[] = [];
-  const sections = runs.map((r, i) => runSection(r, i, charts));
+  const matrices = opts.matrices ?? [];
+  const shown = opts.runSections === false ? [] : runs;
+  const sections = shown.map((r, i) => runSection(r, i, charts));
   const title = `rsslab — ${runs.map((r) => r.experiment.id).join(', ') || 'no runs'}`;
-  const nav =
-    runs.length > 1 ? `<nav>${runs.map((r, i) => `<a href="#r${i}">${e(r.experiment.title)}</a>`).join(' · ')}</nav>` : '';
+  const links = [...matrices.map((m, i) => `<a href="#matrix-${i}">Across machines: ${e(m.name)}</a>`), ...shown.map((r, i) => `<a href="#r${i}">${e(r.experiment.title)}</a>`)];
+  const nav = links.length > 1 ? `<nav>${links.join(' · ')}</nav>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)}</title><style>${REPORT_CSS}</style></head>
+<title>${e(title)}</title><style>${REPORT_CSS}${matrices.length ? MATRIX_CSS : ''}</style></head>
 <body><header><h1>I freed it — why is my RSS still high?</h1><p class="muted">rsslab report · ${runs.length} run${runs.length === 1 ? '' : 's'} · generated ${e(new Date().toISOString())}</p>${nav}</header>
+${matrices.map(matrixSection).join('\n')}
 ${sections.join('\n')}
 <script type="application/json" id="rsslab-data">${jsonForScript({ charts })}</script>
 ${packedChartScripts()}

@@ -11,6 +11,8 @@ import { agreementCells, rankText, VERDICT_TEXT } from './agreement.js';
 import { isReal } from '../run/subject.js';
 import { terminalText } from '../run/sanitize.js';
 import { runNotes } from './absent.js';
+import type { ExperimentMatrix } from './matrix-model.js';
+import { renderMatrixMarkdown } from './matrix-markdown.js';
 
 /** Text for a table cell or a list line: no pipes, no line breaks, no HTML, no Markdown emphasis. */
 export function escapeMarkdown(text: string): string {
@@ -81,6 +83,14 @@ export function renderRunMarkdown(run: Run): string {
   return lines.join('\n');
 }
 
-export function renderMarkdown(runs: Run[]): string {
-  return `## rsslab\n\n${runs.map(renderRunMarkdown).join('\n')}`;
+export interface MarkdownOptions {
+  /** cross-machine comparisons, written before the Runs (matrix-model.ts) */
+  matrices?: ExperimentMatrix[];
+  /** false: the comparisons only (`rsslab report --matrix only`) */
+  runSections?: boolean;
+}
+
+export function renderMarkdown(runs: Run[], opts: MarkdownOptions = {}): string {
+  const matrices = opts.matrices?.length ? `${renderMatrixMarkdown(opts.matrices)}\n` : '';
+  return `## rsslab\n\n${matrices}${opts.runSections === false ? '' : runs.map(renderRunMarkdown).join('\n')}`;
 }

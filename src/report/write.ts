@@ -9,6 +9,7 @@ import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { checkTargetFile, prepareOutDir } from './out-target.js';
 import { drawable } from './drawable.js';
+import type { ExperimentMatrix } from './matrix-model.js';
 
 export const REPORT_FORMATS = ['html', 'md', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -59,13 +60,18 @@ export class ReportRenderError extends Error {
 
 export interface WriteOptions {
   formats?: ReportFormat[];
+  /** cross-machine comparisons for the HTML and Markdown reports (`rsslab report` over several machines' Runs) */
+  matrices?: ExperimentMatrix[];
+  /** false: HTML and Markdown hold the comparisons only, no section per Run */
+  runSections?: boolean;
 }
 
 /** Render and write the chosen formats (all by default) into outDir; returns the paths written. */
 export async function writeReports(runs: Run[], outDir: string, opts: WriteOptions = {}): Promise<string[]> {
   const formats = opts.formats ?? [...REPORT_FORMATS];
   // charts of a long Run are drawn from its bounded downsample; the CSV keeps every sample it holds
-  const render: Record<ReportFormat, (r: Run[]) => string> = { html: (r) => renderHtml(r.map(drawable)), md: renderMarkdown, csv: renderCsv };
+  const view = { matrices: opts.matrices ?? [], runSections: opts.runSections ?? true };
+  const render: Record<ReportFormat, (r: Run[]) => string> = { html: (r) => renderHtml(r.map(drawable), view), md: (r) => renderMarkdown(r, view), csv: renderCsv };
   // everything is rendered before anything is written: a Run that cannot be drawn is its own error
   const rendered: Array<[ReportFormat, string]> = [];
   for (const f of formats) {

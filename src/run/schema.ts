@@ -24,6 +24,8 @@ export interface ThpSettings {
 export interface MachineInfo {
   hostname: string;
   kernel: string; // uname -r
+  /** os-release PRETTY_NAME, e.g. "Ubuntu 24.04.1 LTS" (absent in Runs made before it was recorded) */
+  distro?: string | null;
   arch: string;
   cpus: number;
   memTotalBytes: number;

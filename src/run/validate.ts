@@ -85,7 +85,7 @@ const REGION = { sizeBytes: 'number', rssBytes: 'number', anonHugeBytes: 'number
 
 function checkMachine(machine: Obj): void {
   const p = 'run.machine';
-  check(machine, p, { hostname: 'string?', kernel: 'string', arch: 'string?', cpus: 'number?', memTotalBytes: 'number?', pageSize: 'number', hugePageSize: 'number', root: 'boolean', thp: 'object', cgroup: 'object', features: 'object', allocators: 'array', node: 'string?' });
+  check(machine, p, { hostname: 'string?', kernel: 'string', distro: 'string|null?', arch: 'string?', cpus: 'number?', memTotalBytes: 'number?', pageSize: 'number', hugePageSize: 'number', root: 'boolean', thp: 'object', cgroup: 'object', features: 'object', allocators: 'array', node: 'string?' });
   check(machine.thp as Obj, `${p}.thp`, THP);
   check(machine.cgroup as Obj, `${p}.cgroup`, { version: 'number|null?', memoryControllerPath: 'string|null?', writable: 'boolean?' });
   eachValue(machine.features, `${p}.features`, 'boolean');
