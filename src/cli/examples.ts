@@ -44,6 +44,7 @@ const EXAMPLES: Record<string, Array<[string, string]>> = {
   report: [
     ['rsslab report rsslab-runs/', 'redraw HTML, Markdown and CSV from saved Runs'],
     ['rsslab report old/thp-khugepaged.json --out /tmp/r --format html', 'one Run, only HTML, elsewhere'],
+    ['rsslab report rsslab-runs/ --json', 'the files written and every expectation judged again, as JSON (schema rsslab.report/1)'],
   ],
   workshop: [
     ['sudo rsslab workshop thp-khugepaged --tune-system --step', 'a live page for a class; waits at every phase for Next'],

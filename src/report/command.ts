@@ -12,6 +12,7 @@ import { OutputTargetError } from './out-target.js';
 import { terminalText } from '../run/sanitize.js';
 import { drawable } from './drawable.js';
 import { useColor } from './color.js';
+import type { ExpectationResult, Run, VariantRun } from '../run/schema.js';
 
 export interface ReportCommandOptions {
   /** output folder; default: the folder given, or the folder of the first file */
@@ -20,6 +21,20 @@ export interface ReportCommandOptions {
   formats?: string | ReportFormat[];
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream;
+  /** `--json`: called with what was written instead of printing the terminal summary and the file list */
+  onWritten?: (result: ReportResult) => void;
+}
+
+/** What `rsslab report` did: the files written and each Run's expectations as judged again now. */
+export interface ReportResult {
+  files: string[];
+  runs: Array<{
+    file: string;
+    experiment: string;
+    variants: Array<{ variant: string; subject: 'replay' | 'real'; status: VariantRun['status']; expectations: Array<Pick<ExpectationResult, 'id' | 'text' | 'status' | 'leftValue' | 'rightValue' | 'reason'>> }>;
+  }>;
+  /** JSON files in the folders given that are not Runs */
+  ignored: string[];
 }
 
 async function defaultOut(first: string): Promise<string> {
@@ -55,10 +70,14 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
   // re-check each stored expectation against the stored data with today's metric code (skips stay skipped)
   const runs = loaded.runs.map((l) => ({ ...l.run, variants: l.run.variants.map((v) => ({ ...v, expectations: rejudge(v) })) }));
   const color = useColor(out);
-  out.write(renderTerminalSummary(runs.map(drawable), { color }));
+  if (!opts.onWritten) out.write(renderTerminalSummary(runs.map(drawable), { color }));
   const outDir = opts.out ?? (await defaultOut(paths[0]!));
   try {
     const written = await writeReports(runs, outDir, { formats });
+    if (opts.onWritten) {
+      opts.onWritten(reportResult(written, runs, loaded.runs.map((l) => l.path), loaded.ignored));
+      return 0;
+    }
     out.write(`\nReports from ${runs.length} run${runs.length === 1 ? '' : 's'}:\n${written.map((w) => `  ${w}`).join('\n')}\n`);
     if (loaded.ignored.length) out.write(`(not Runs, left out: ${loaded.ignored.join(', ')})\n`);
     return 0;
@@ -71,4 +90,21 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
     err.write(`rsslab report: cannot write reports to ${outDir}: ${why} — choose another folder with --out\n`);
     return 2;
   }
+}
+
+function reportResult(files: string[], runs: Run[], sources: string[], ignored: string[]): ReportResult {
+  return {
+    files,
+    runs: runs.map((run, i) => ({
+      file: sources[i]!,
+      experiment: run.experiment.id,
+      variants: run.variants.map((v) => ({
+        variant: v.variant,
+        subject: v.subject?.kind ?? 'replay',
+        status: v.status,
+        expectations: v.expectations.map((e) => ({ id: e.id, text: e.text, status: e.status, leftValue: e.leftValue, rightValue: e.rightValue, ...(e.reason !== undefined ? { reason: e.reason } : {}) })),
+      })),
+    })),
+    ignored,
+  };
 }
