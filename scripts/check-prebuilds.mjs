@@ -147,7 +147,7 @@ export function checkPrebuilds() {
   return { results, agree, ok: agree && results.length > 0 && results.every((x) => x.problems.length === 0) };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const check = checkPrebuilds();
   if (process.argv.includes('--json')) {
     console.log(JSON.stringify(check, null, 2));
