@@ -176,6 +176,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--out <dir>', 'folder for the reports (default: beside the first input)')
     .option('--format <list>', 'report files to write: html,md,csv', 'html,md,csv')
     .option('--matrix <mode>', 'cross-machine comparison of Runs of one experiment: auto (when their machines or settings differ), only (it alone), off', 'auto')
+    .option('--json', 'print the files written and each Run\'s re-judged expectations as JSON on stdout (schema rsslab.report/1)')
     .action(async (paths: string[], opts) => setExit(await reportCli(paths, opts)));
 
   program

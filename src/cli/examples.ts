@@ -46,6 +46,7 @@ const EXAMPLES: Record<string, Array<[string, string]>> = {
     ['rsslab report rsslab-runs/', 'redraw HTML, Markdown and CSV from saved Runs'],
     ['rsslab report old/thp-khugepaged.json --out /tmp/r --format html', 'one Run, only HTML, elsewhere'],
     ['rsslab report artifacts/ --matrix only', 'Runs from several machines (a CI matrix): only the cross-machine comparison'],
+    ['rsslab report rsslab-runs/ --json', 'the files written and every expectation judged again, as JSON (schema rsslab.report/1)'],
   ],
   workshop: [
     ['sudo rsslab workshop thp-khugepaged --tune-system --step', 'a live page for a class; waits at every phase for Next'],

@@ -16,6 +16,7 @@ import { drawable } from './drawable.js';
 import { useColor } from './color.js';
 import { buildMatrices, MATRIX_MODES, singleRunExperiments, type MatrixMode } from './matrix-model.js';
 import { renderMatrixTerminal } from './matrix-terminal.js';
+import type { ExpectationResult, Run, VariantRun } from '../run/schema.js';
 
 export interface ReportCommandOptions {
   /** output folder; default: the folder given, or the folder of the first file */
@@ -26,6 +27,20 @@ export interface ReportCommandOptions {
   matrix?: string;
   stdout?: NodeJS.WritableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream;
+  /** `--json`: called with what was written instead of printing the terminal summary and the file list */
+  onWritten?: (result: ReportResult) => void;
+}
+
+/** What `rsslab report` did: the files written and each Run's expectations as judged again now. */
+export interface ReportResult {
+  files: string[];
+  runs: Array<{
+    file: string;
+    experiment: string;
+    variants: Array<{ variant: string; subject: 'replay' | 'real'; status: VariantRun['status']; expectations: Array<Pick<ExpectationResult, 'id' | 'text' | 'status' | 'leftValue' | 'rightValue' | 'reason'>> }>;
+  }>;
+  /** JSON files in the folders given that are not Runs */
+  ignored: string[];
 }
 
 async function defaultOut(first: string): Promise<string> {
@@ -69,15 +84,21 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
   const forMatrix = runs.map((run, i) => ({ run, source: loaded.runs[i]!.path }));
   const matrices = buildMatrices(forMatrix, matrixMode as MatrixMode);
   const runSections = matrixMode !== 'only';
-  if (runSections) out.write(renderTerminalSummary(runs.map(drawable), { color }));
-  if (matrices.length) {
-    out.write(`${runSections ? '\n' : ''}${renderMatrixTerminal(matrices, { color })}`);
-    const alone = matrixMode === 'auto' ? singleRunExperiments(forMatrix) : [];
-    if (alone.length) out.write(`(one Run each, nothing to compare across machines: ${terminalText(alone.join(', '))})\n`);
+  if (!opts.onWritten) {
+    if (runSections) out.write(renderTerminalSummary(runs.map(drawable), { color }));
+    if (matrices.length) {
+      out.write(`${runSections ? '\n' : ''}${renderMatrixTerminal(matrices, { color })}`);
+      const alone = matrixMode === 'auto' ? singleRunExperiments(forMatrix) : [];
+      if (alone.length) out.write(`(one Run each, nothing to compare across machines: ${terminalText(alone.join(', '))})\n`);
+    }
   }
   const outDir = opts.out ?? (await defaultOut(paths[0]!));
   try {
     const written = await writeReports(runs, outDir, { formats, matrices, runSections });
+    if (opts.onWritten) {
+      opts.onWritten(reportResult(written, runs, loaded.runs.map((l) => l.path), loaded.ignored));
+      return 0;
+    }
     out.write(`\nReports from ${runs.length} run${runs.length === 1 ? '' : 's'}:\n${written.map((w) => `  ${w}`).join('\n')}\n`);
     if (loaded.ignored.length) out.write(`(not Runs, left out: ${loaded.ignored.join(', ')})\n`);
     return 0;
@@ -90,4 +111,21 @@ export async function reportCommand(paths: string[], opts: ReportCommandOptions 
     err.write(`rsslab report: cannot write reports to ${outDir}: ${why} — choose another folder with --out\n`);
     return 2;
   }
+}
+
+function reportResult(files: string[], runs: Run[], sources: string[], ignored: string[]): ReportResult {
+  return {
+    files,
+    runs: runs.map((run, i) => ({
+      file: sources[i]!,
+      experiment: run.experiment.id,
+      variants: run.variants.map((v) => ({
+        variant: v.variant,
+        subject: v.subject?.kind ?? 'replay',
+        status: v.status,
+        expectations: v.expectations.map((e) => ({ id: e.id, text: e.text, status: e.status, leftValue: e.leftValue, rightValue: e.rightValue, ...(e.reason !== undefined ? { reason: e.reason } : {}) })),
+      })),
+    })),
+    ignored,
+  };
 }

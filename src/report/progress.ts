@@ -2,7 +2,10 @@
 // (variants run one child at a time), showing its phase, elapsed time and current RSS, turned
 // into a ✓/✗ line when it ends. In CI or a pipe: plain lines only — no spinner control codes in a
 // log file — one per phase mark, variant end, skip and notice.
+// Colour follows useColor (NO_COLOR, FORCE_COLOR): ora colours its frame with chalk, whose
+// supports-color ignores NO_COLOR, and its ✔/✖ with log-symbols, so both are decided here instead.
 import ora, { type Ora } from 'ora';
+import { useColor } from './color.js';
 import type { RunEvent, RunObserver } from '../lab/events.js';
 import { countExpectations, formatCounts } from './summary.js';
 import { formatBytes, formatMs } from './units.js';
@@ -11,6 +14,8 @@ export interface ProgressOptions {
   stream: NodeJS.WritableStream & { isTTY?: boolean };
   /** live spinner; default: the stream is a TTY and CI is not "true" */
   interactive?: boolean;
+  /** colour in the live display; default useColor(stream): off under NO_COLOR */
+  color?: boolean;
 }
 
 export function defaultInteractive(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -42,6 +47,8 @@ export function createProgress(opts: ProgressOptions): Progress {
   // ora moves the cursor with the stream's tty methods: a stream without them gets plain lines
   const canSpin = typeof (opts.stream as { cursorTo?: unknown }).cursorTo === 'function';
   const interactive = (opts.interactive ?? defaultInteractive(opts.stream)) && canSpin;
+  const color = opts.color ?? useColor(opts.stream);
+  const symbol = (ok: boolean): string => (color ? (ok ? '\u001b[32m✔\u001b[39m' : '\u001b[31m✖\u001b[39m') : ok ? '✔' : '✖');
   const write = (line: string): void => {
     opts.stream.write(line + '\n');
   };
@@ -72,7 +79,7 @@ export function createProgress(opts: ProgressOptions): Progress {
         if (interactive) {
           spinner?.stop();
           // discardStdin off: the runner may ask for consent on stdin while we spin
-          spinner = ora({ stream: opts.stream, discardStdin: false, hideCursor: true, isEnabled: true }).start(`${key}: starting`);
+          spinner = ora({ stream: opts.stream, discardStdin: false, hideCursor: true, isEnabled: true, color: color ? 'cyan' : false }).start(`${key}: starting`);
         } else write(`${key}: started${event.repeat > 0 ? ` (repeat ${event.repeat + 1})` : ''}`);
         break;
       }
@@ -92,8 +99,7 @@ export function createProgress(opts: ProgressOptions): Progress {
       case 'variant-end': {
         const { ok, text } = endLine(event);
         if (interactive && spinner) {
-          if (ok) spinner.succeed(text);
-          else spinner.fail(text);
+          spinner.stopAndPersist({ symbol: symbol(ok), text });
           spinner = null;
         } else write(`${ok ? '✓' : '✗'} ${text}`);
         current = null;

@@ -243,7 +243,8 @@ ${CHART_OPTIONS}
 
   // ---- the stream ----
   var conn = $('conn');
-  var es = new EventSource('/events?token=' + encodeURIComponent(cfg.token));
+  // the session cookie (same origin) opens the stream: the token stays out of every URL
+  var es = new EventSource('/events');
   es.addEventListener('open', function () { conn.textContent = 'live'; conn.className = 'conn live'; });
   es.addEventListener('error', function () { conn.textContent = state && state.finished ? 'session closed' : 'reconnecting…'; conn.className = 'conn lost'; });
   es.addEventListener('state', function (e) { applyState(JSON.parse(e.data)); });

@@ -1,7 +1,8 @@
 // The workshop's HTTP server (Node's own http): its page, its event stream, its "next" button, and
 // nothing else. Loopback by default. Nothing is served without the session (src/workshop/auth.ts):
-// the printed URL's ?token= once, then an HttpOnly SameSite=Strict cookie. POST /next also needs the
-// token in a JSON body, which a foreign page cannot send without a CORS preflight we never answer;
+// the printed URL's ?token= once, then an HttpOnly SameSite=Strict cookie (all /events accepts).
+// POST /next also needs the token in a JSON body, which a foreign page cannot send without a CORS
+// preflight we never answer;
 // every request's Host header must name this server, which defeats DNS rebinding on any --host.
 // Event streams are capped: each is a socket and a write per update on the event loop the sampler
 // shares, so a crowd of clients cannot slow the measurement.
@@ -115,7 +116,8 @@ export async function startWorkshopServer(o: WorkshopServerOptions): Promise<Wor
         return;
       case '/events':
         if (method !== 'GET') return reply(res, 405, { error: `${method} is not allowed on /events: use GET` }, { Allow: 'GET' });
-        if (!hasSession(req, o.token, boundPort) && !sameToken(url.searchParams.get('token'), o.token)) return reply(res, 403, { error: 'missing or wrong session token: reload the page the workshop printed' });
+        // the cookie only: a token in this URL would land in proxy and access logs, and the page never sends one
+        if (!hasSession(req, o.token, boundPort)) return reply(res, 403, { error: 'no workshop session: open the URL rsslab workshop printed, then this page' });
         if (streams >= MAX_EVENT_STREAMS) return reply(res, 503, { error: `already ${MAX_EVENT_STREAMS} pages open on this workshop: close one` }, { 'Retry-After': '5' });
         streams++;
         res.once('close', () => streams--);

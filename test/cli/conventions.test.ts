@@ -1,4 +1,4 @@
-// The CLI's conventions, checked on the built command: examples in every --help, one JSON flag
+// The CLI's conventions, checked on the built command: examples in every --help, one JSON flag (report's too)
 // whose documents carry a schema tag, `list <experiment>`, doctor's exit code, NO_COLOR and
 // FORCE_COLOR, `watch --json` keeping the program's output off stdout, no crash on a closed pipe.
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,19 @@ describe('rsslab CLI - conventions', () => {
     const cmp = await rsslab(['compare', RUN_FIXTURE, RUN_FIXTURE, '--json']);
     expect(cmp.exitCode).toBe(0);
     expect((JSON.parse(cmp.stdout) as { schema: string }).schema).toBe('rsslab.compare/1');
+    const out = tmp();
+    const rep = await rsslab(['report', RUN_FIXTURE, '--json', '--format', 'md', '--out', out]);
+    expect(rep.exitCode, rep.stderr).toBe(0);
+    const doc = JSON.parse(rep.stdout) as { schema: string; files: string[]; runs: Array<{ file: string; experiment: string; variants: Array<{ variant: string; expectations: Array<{ id: string; status: string }> }> }> };
+    expect(doc.schema).toBe('rsslab.report/1');
+    expect(doc.files).toEqual([join(out, 'summary.md')]);
+    for (const f of doc.files) expect(existsSync(f), f).toBe(true);
+    expect(doc.runs.map((x) => [x.file, x.experiment])).toEqual([[RUN_FIXTURE, 'madv-free']]);
+    expect(doc.runs[0]!.variants[0]!.expectations.find((e) => e.id === 'touched')?.status).toBe('held');
+    const none = await rsslab(['report', join(out, 'missing.json'), '--json']);
+    expect(none.exitCode).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/missing\.json: no such file or folder/);
   });
 
   it('run --json - the Runs and the files written, tagged rsslab.runs/1; progress stays on stderr', async () => {

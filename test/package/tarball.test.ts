@@ -24,6 +24,7 @@ if (!canRun) console.warn(`tarball test skipped: needs linux-x64 and npm beside 
 let work = '';
 let project = '';
 let files: string[] = [];
+let tarball = '';
 let env: Record<string, string> = {};
 let install: { exitCode: number | undefined; all: string } = { exitCode: undefined, all: '' };
 
@@ -34,6 +35,7 @@ describe.skipIf(!canRun)('the packed tarball, installed without a compiler', () 
     const pack = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT });
     const [info] = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     files = info!.files.map((f) => f.path);
+    tarball = info!.filename;
 
     // a PATH with node, npm and npx (and sh, which npm runs install scripts with): no compiler, make or python
     const bin = join(work, 'bin');
@@ -133,6 +135,17 @@ describe.skipIf(!canRun)('the packed tarball, installed without a compiler', () 
     expect(j.exitCode, j.all).toBe(0);
     expect(j.stdout).toMatch(/^held: true\nkept fails: expected the program's memory expectations to hold\n\nmemory expectation failed: rss@start:settled <= rss@start:load \+ 16MiB\n/);
   }, 300_000);
+  it('--ignore-scripts - with no install script run at all (as an npm that holds scripts back), the prebuild still loads', async () => {
+    const quiet = join(work, 'no-scripts');
+    mkdirSync(quiet);
+    writeFileSync(join(quiet, 'package.json'), JSON.stringify({ name: 'no-scripts', version: '1.0.0', private: true, type: 'module' }));
+    const r = await execa('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(work, tarball)], { cwd: quiet, env, extendEnv: false, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(0);
+    const script = "import { mapRegion } from 'rsslab'; const r = mapRegion(8 << 20); r.touch(); console.log(r.residency().residentPages); r.unmap();";
+    const lib = await execa('node', ['--input-type=module', '-e', script], { cwd: quiet, env, extendEnv: false, reject: false, all: true });
+    expect(lib.exitCode, lib.all).toBe(0);
+    expect(Number(lib.stdout.trim())).toBe((8 << 20) / 4096);
+  }, 120_000);
 });
 
 const USER_PROGRAM = `import { mapRegion } from 'rsslab';

@@ -58,6 +58,29 @@ describe.skipIf(CHILD_MISSING !== null)('progress on a real madv-free run', () =
     expect(tty.text).toContain('\u001b[');
     expect(tty.text).toMatch(/madv-free\/free: \w+ · [\d.]+ (ms|s) · RSS [\d.]+ MiB/);
     expect(tty.text).toMatch(/✔(\u001b\[39m)? madv-free\/free: done in/);
+ 
+    // NO_COLOR on a terminal: the spinner still moves the cursor, but no colour code is written
+    const saved = process.env.NO_COLOR;
+    process.env.NO_COLOR = '1';
+    try {
+      const plain = sink(true);
+      const quiet = createProgress({ stream: plain, interactive: true });
+      for (const e of events) quiet(e);
+      quiet.close();
+      expect(plain.text).toContain('\u001b[2K');
+      expect(plain.text).toMatch(/madv-free\/free: \w+ · [\d.]+ (ms|s) · RSS [\d.]+ MiB/);
+      expect(plain.text).toMatch(/✔ madv-free\/free: done in/);
+      expect(plain.text).not.toMatch(/\u001b\[[\d;]*m/);
+    } finally {
+      if (saved === undefined) delete process.env.NO_COLOR;
+      else process.env.NO_COLOR = saved;
+    }
+    // colour on (a terminal, or FORCE_COLOR without NO_COLOR): the ✔ is green
+    const forced = sink(true);
+    const coloured = createProgress({ stream: forced, interactive: true, color: true });
+    for (const e of events) coloured(e);
+    coloured.close();
+    expect(forced.text).toMatch(/\u001b\[32m✔\u001b\[39m madv-free\/free: done in/);
   });
 
   it('defaultInteractive - a TTY unless CI=true', () => {

@@ -81,6 +81,17 @@ describe('workshop server - session and Host', () => {
     expect(page.body).toBe(PAGE);
   });
 
+  it('workshop auth - the event stream opens with the cookie alone; the token in its URL (what proxies log) opens nothing', async () => {
+    const withCookie = await openStream(s, { Cookie: cookie });
+    expect(withCookie.status).toBe(200);
+    withCookie.close();
+    expect((await http(s, 'GET', '/events')).status).toBe(403);
+    const inUrl = await http(s, 'GET', `/events?token=${TOKEN}`);
+    expect(inUrl.status).toBe(403);
+    expect(inUrl.body).not.toContain(TOKEN);
+    expect(JSON.parse(inUrl.body).error).toMatch(/open the URL rsslab workshop printed/);
+  });
+
   it('workshop auth - Next needs the token in its JSON body, a cookie alone (a cross-site form) is not enough', async () => {
     const before = nexts;
     expect((await http(s, 'POST', '/next', { body: '{}', headers: { 'Content-Type': 'application/json', Cookie: cookie } })).status).toBe(403);
@@ -91,7 +102,7 @@ describe('workshop server - session and Host', () => {
 
   it('workshop auth - a foreign Host is 403 on every path, even with the session (DNS rebinding)', async () => {
     const foreign = { Host: `attacker.example:${s.port}`, Cookie: cookie, 'Content-Type': 'application/json' };
-    for (const [method, path, body] of [['GET', `/?token=${TOKEN}`, undefined], ['GET', '/', undefined], ['GET', `/events?token=${TOKEN}`, undefined], ['POST', '/next', JSON.stringify({ token: TOKEN })]] as const) {
+    for (const [method, path, body] of [['GET', `/?token=${TOKEN}`, undefined], ['GET', '/', undefined], ['GET', '/events', undefined], ['POST', '/next', JSON.stringify({ token: TOKEN })]] as const) {
       const r = await http(s, method, path, { headers: foreign, ...(body ? { body } : {}) });
       expect(r.status, `${method} ${path}`).toBe(403);
       expect(r.body).not.toContain(TOKEN);

@@ -110,7 +110,7 @@ describe.skipIf(CHILD_MISSING !== null)('workshop server', () => {
     const get = await http(ws, 'GET', '/next');
     expect(get.status).toBe(405);
     expect(get.headers.allow).toBe('POST');
-    expect((await http(ws, 'DELETE', `/events?token=${ws.token}`)).status).toBe(405);
+    expect((await http(ws, 'DELETE', '/events')).status).toBe(405);
   });
 
   it('server - malformed /next bodies are 400, a missing or wrong token is 403, and none of them moves the run', async () => {
@@ -122,6 +122,8 @@ describe.skipIf(CHILD_MISSING !== null)('workshop server', () => {
     expect((await http(ws, 'POST', '/next', { body: JSON.stringify({ token: ws.token.replace(/.$/, (c) => (c === '0' ? '1' : '0')) }), headers: json })).status).toBe(403);
     expect((await http(ws, 'GET', '/events')).status).toBe(403);
     expect((await http(ws, 'GET', '/events?token=nope')).status).toBe(403);
+    // the right token in the URL is refused too: the page's cookie is what opens the stream
+    expect((await http(ws, 'GET', `/events?token=${ws.token}`)).status).toBe(403);
     expect(ws.stepper.paused?.phase).toBe('map');
   });
 
@@ -144,9 +146,12 @@ describe.skipIf(CHILD_MISSING !== null)('workshop server', () => {
     expect(['touch', 'free']).toContain(ws.stepper.paused!.phase);
   });
 
-  it('server - the event stream sends the state and the charts at once', async () => {
+  it('server - the event stream, opened with the page’s cookie, sends the state and the charts at once', async () => {
+    const login = await http(ws, 'GET', `/?token=${ws.token}`);
+    expect(login.status).toBe(303);
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
     const text = await new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: ws.port, path: `/events?token=${ws.token}` }, (res) => {
+      const req = request({ host: '127.0.0.1', port: ws.port, path: '/events', headers: { Cookie: cookie } }, (res) => {
         expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
         let body = '';
         res.setEncoding('utf8');

@@ -36,6 +36,7 @@ describe.skipIf(skipReason !== null)('workshop page in a browser', () => {
   let outDir: string;
   const consoleErrors: string[] = [];
   const foreign: string[] = [];
+  const requested: string[] = [];
 
   const waitPausedAt = (phase: string): Promise<unknown> =>
     page.waitForFunction(
@@ -54,6 +55,7 @@ describe.skipIf(skipReason !== null)('workshop page in a browser', () => {
     // offline by construction: anything but the workshop's own server is refused and recorded
     await offlineOnly(context, (url) => url.startsWith(origin + '/'), foreign);
     page = await context.newPage();
+    page.on('request', (r) => requested.push(r.url()));
     collectErrors(page, consoleErrors);
     await page.goto(ws.openUrl);
   }, 120_000);
@@ -77,6 +79,10 @@ describe.skipIf(skipReason !== null)('workshop page in a browser', () => {
     console.log(`RSS series points on the page: ${first} → ${later} over 1.5 s of waiting`);
     expect(later).toBeGreaterThan(first);
     expect(ws.stepper.paused?.phase).toBe('map');
+    // the stream that brought those samples was opened by the session cookie: no token in its URL
+    const streams = requested.filter((u) => new URL(u).pathname === '/events');
+    expect(streams.length).toBeGreaterThan(0);
+    for (const u of streams) expect(new URL(u).search, u).toBe('');
   });
 
   it('workshop - Next moves the run to the next phase and the story follows', async () => {
