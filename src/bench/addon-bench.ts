@@ -1,9 +1,13 @@
 // What the addon costs per call: the seed-004 page-by-page madvise(MADV_DONTNEED) loop over a region,
 // through Region.advise from a JS loop and as one batched Region.adviseRanges call (the same ranges),
 // against src/bench/madvise-loop.c compiled here with cc -O2. All touch the region before every timed
-// repeat. Rounds pair one C repeat (its process's first repeat discarded: first faults) with one JS
-// loop and one batched call, and the ratios are medians of the per-round ratios: on a shared 2-core
-// machine the load drifts by 2× within a minute, and only neighbours in time compare fairly.
+// repeat. Each round runs the C loop twice — the seed's single-threaded program, and the same loop in
+// a process with as many (idle) threads as this Node process — plus one JS loop and one batched call,
+// JS first in every other round; each process's first repeat is discarded (first faults). Ratios are
+// medians of per-round ratios: on a shared 2-core machine the load drifts by 2× within a minute, and
+// only neighbours in time compare fairly. Wall clock, CPU time of the whole process (Node's GC and
+// platform threads included) and the machine's TLB shootdown IPIs are recorded for every side, and an
+// empty call into the addon gives the floor a JS loop cannot go below.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

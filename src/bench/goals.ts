@@ -27,7 +27,7 @@ export function goalRows(r: BenchResults): GoalRow[] {
     rows.push({
       figure: name,
       ours: `${f1(p.native.durationMs.median)} ms (JS decode ${f1(p.js.durationMs.median)} ms)`,
-      reference: p.raw ? `${f1(p.raw.preadMs.median)} ms in pread (C; its pagemap read alone ${f1(p.raw.pagemapMs.median)} ms)` : '—',
+      reference: p.raw ? `${f1(p.raw.preadMs.median)} ms in pread (C, an entry per PFN; its pagemap read alone ${f1(p.raw.pagemapMs.median)} ms)` : '—',
       ratio: p.ratio,
       goal: budget === null ? 'ratio only' : `≤ ${budget} ms`,
       met: budget === null ? null : p.native.durationMs.median <= budget,

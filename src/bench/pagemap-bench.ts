@@ -1,8 +1,10 @@
 // The time to take one region's page map from a child holding it, small pages and THP-backed, side by
 // side with the kernel's own cost of the same reads: PageMapReader with the addon's classifier (what
-// the lab uses), the JS decode it replaced, and src/bench/pagemap-raw.c (one pagemap pread, kpageflags
-// in runs of sorted PFNs, no classification) on the same region in the same minute. Rounds alternate
-// the three, so a burst of load on the shared machine lands on all of them.
+// the lab uses; PMD-mapped blocks cost it one kpageflags entry each), the JS decode it replaced (an
+// entry per page: every round checks both give the same page string), and src/bench/pagemap-raw.c
+// (one pagemap pread, kpageflags for every PFN in runs of sorted PFNs, no classification; plus the
+// pagemap pread and a PAGEMAP_SCAN alone, the floor's parts) on the same region in the same minute.
+// Rounds alternate the three, so a burst of load on the shared machine lands on all of them.
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { nativePageMapClassifier } from '../core/pagemap.js';
