@@ -155,11 +155,13 @@ void ThrowRange(Napi::Env env, const std::string& message) {
 bool ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, long long min, long long max,
             long long* out) {
   Napi::Env env = info.Env();
-  if (i >= info.Length() || !info[i].IsNumber()) {
+  // one N-API call, not two (napi_typeof, then the value): a page-by-page madvise loop converts three
+  // integers per call; napi_get_value_double answers napi_number_expected for anything else
+  double v = 0;
+  if (i >= info.Length() || napi_get_value_double(env, info[i], &v) != napi_ok) {
     ThrowType(env, std::string("\"") + name + "\" must be a number (an integer)");
     return false;
   }
-  double v = info[i].As<Napi::Number>().DoubleValue();
   if (!std::isfinite(v) || std::trunc(v) != v) {
     ThrowRange(env, std::string("\"") + name + "\" must be an integer, got " + std::to_string(v));
     return false;

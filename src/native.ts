@@ -220,9 +220,11 @@ export interface NativeBinding {
    * Page-map classification (native/pagemap.cc): `pageCount` pagemap entries at the start of `pagemap`
    * become one character per page in `out` ('.', 's', 'r', 'H', 'L'), with kpageflags read from
    * `kpageflagsFd` (-1: none) in runs of adjacent PFNs. Returns 1 when kpageflags classified the pages,
-   * 0 when only the present/swapped bits were used.
+   * 0 when only the present/swapped bits were used. With the pagemap's descriptor and the range's
+   * start address, blocks the PAGEMAP_SCAN ioctl reports PMD-mapped read one kpageflags entry each.
+   * `stats` (3 numbers), when given, receives: kpageflags entries read, preads, blocks read by their head.
    */
-  classifyPageMap(pagemap: Uint8Array, pageCount: number, kpageflagsFd: number, out: Uint8Array): 0 | 1;
+  classifyPageMap(pagemap: Uint8Array, pageCount: number, kpageflagsFd: number, out: Uint8Array, pagemapFd?: number, startAddress?: bigint, stats?: Float64Array): 0 | 1;
 }
 
 function packageRoot(): string {

@@ -65,7 +65,7 @@ export function renderTables(r: BenchResults): string {
     out.push('', `Addon overhead: seed-004 page-by-page MADV_DONTNEED loop, Region.advise from JS vs C (${r.addon.compiler ?? 'cc'} -O2):`);
     out.push(
       table(
-        ['region', 'calls', 'JS median', 'batched median', 'C median', 'JS µs/call', 'C µs/call', 'ratio JS/C', 'ratio batched/C'],
+        ['region', 'calls', 'JS median', 'batched median', 'C median', 'JS µs/call', 'C µs/call', 'ratio JS/C', 'ratio batched/C', 'empty call ns', 'floor JS/C'],
         r.addon.figures.map((a) => [
           holderName({ totalBytes: a.regionBytes, mappings: 1, hint: a.hint }),
           formatCount(a.calls),
@@ -76,7 +76,26 @@ export function renderTables(r: BenchResults): string {
           formatCount(a.cPerCallUs),
           `${a.ratio.toFixed(2)}×`,
           `${a.batchedRatio.toFixed(3)}×`,
+          formatCount(Math.round(a.crossingNs)),
+          `${a.floorRatio.toFixed(3)}×`,
         ]),
+      ),
+    );
+    out.push('Each side per repeat (medians): wall ms, CPU ms of its whole process, TLB shootdown IPIs on the machine during the loop; "C, N threads" is the same C loop with idle threads like this Node process:');
+    out.push(
+      table(
+        ['region', 'side', 'threads', 'wall', 'CPU', 'TLB IPIs', 'wall ratio to C', 'CPU ratio to C'],
+        r.addon.figures.flatMap((a) => {
+          const name = holderName({ totalBytes: a.regionBytes, mappings: 1, hint: a.hint });
+          const tlb = (x: number | null): string => (x === null ? '—' : formatCount(Math.round(x)));
+          const row = (label: string, threads: number, s: typeof a.sides.c, wall: string, cpu: string): string[] => [name, label, String(threads), formatMs(s.ms.median), formatMs(s.cpuMs), tlb(s.tlbShootdowns), wall, cpu];
+          return [
+            row('C (the seed)', 1, a.sides.c, '1', '1'),
+            row('C, idle threads', a.nodeThreads, a.sides.cThreaded, '', ''),
+            row('JS loop', a.nodeThreads, a.sides.js, `${a.ratio.toFixed(2)}×`, `${a.cpuRatio.toFixed(2)}×`),
+            row('batched', a.nodeThreads, a.sides.batched, `${a.batchedRatio.toFixed(3)}× (${a.batchedThreadedRatio.toFixed(3)}× to C with threads)`, `${a.batchedCpuRatio.toFixed(3)}×`),
+          ];
+        }),
       ),
     );
   }
@@ -84,7 +103,7 @@ export function renderTables(r: BenchResults): string {
     out.push('', 'Page map of one region (ms): PageMapReader with the native classifier, the JS decode, and the same reads in C:');
     out.push(
       table(
-        ['region', 'source', 'native median', 'native p99', 'native CPU', 'JS median', 'JS CPU', 'C pread median', 'C whole median', 'C CPU', 'native/pread', 'same pages', 'pages r / H'],
+        ['region', 'source', 'native median', 'native p99', 'native CPU', 'JS median', 'JS CPU', 'C pread median', 'C whole median', 'C CPU', 'native/pread', 'same pages', 'pages r / H', 'kpageflags entries native / C', 'floor: pagemap / PAGEMAP_SCAN'],
         r.pageMap.map((p) => [
           holderName(p.holder),
           p.source,
@@ -99,6 +118,8 @@ export function renderTables(r: BenchResults): string {
           p.ratio === null ? '—' : `${p.ratio.toFixed(2)}×`,
           p.identical ? 'yes' : 'NO',
           `${formatCount(p.pages.resident)} / ${formatCount(p.pages.huge)}`,
+          p.nativeKpageflags ? `${formatCount(p.nativeKpageflags.entries)} / ${p.raw ? formatCount(p.raw.kpageflagsEntries) : '—'}` : '—',
+          p.raw?.pagemapMs ? `${p.raw.pagemapMs.median.toFixed(1)} / ${p.raw.scanMs ? p.raw.scanMs.median.toFixed(2) : '—'}` : '—',
         ]),
       ),
     );

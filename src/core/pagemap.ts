@@ -5,4 +5,5 @@ import type { PageMapClassifier } from '../probe/pagemap.js';
 import { binding } from './binding.js';
 
 /** pagemap + kpageflags classified in C++ (native/pagemap.cc); the JS decode stays for fixtures and as the reference. */
-export const nativePageMapClassifier: PageMapClassifier = (pagemap, pageCount, kpageflagsFd, out) => binding().classifyPageMap(pagemap, pageCount, kpageflagsFd, out);
+export const nativePageMapClassifier: PageMapClassifier = (pagemap, pageCount, kpageflagsFd, out, scan) =>
+  scan === undefined ? binding().classifyPageMap(pagemap, pageCount, kpageflagsFd, out) : binding().classifyPageMap(pagemap, pageCount, kpageflagsFd, out, scan.pagemapFd, scan.startAddress, scan.stats);

@@ -239,13 +239,24 @@ function isIndex(v: unknown): v is number {
   return Number.isSafeInteger(v) && (v as number) >= 0;
 }
 
-let codes: Record<string, number> | undefined;
+// A Map, not a null-prototype object: V8 keeps Object.create(null) objects in dictionary mode, and a
+// keyed load from one left the inline cache for the runtime's property lookup on every advise()
+// (perf of a page-by-page madvise loop showed Builtins_KeyedLoadIC and the runtime in every call). The last name is remembered too:
+// a loop passes the same (interned) string every time, so the lookup is one pointer compare.
+let codes: Map<string, number> | undefined;
+let lastAdvice: unknown;
+let lastCode = -1;
 
 /** The advice's index in the addon's table, resolved once per name (no string compares per call). */
 function adviceCode(advice: unknown): number {
-  codes ??= Object.assign(Object.create(null) as Record<string, number>, Object.fromEntries(binding().adviceNames.map((n, i) => [n, i])));
-  const code = typeof advice === 'string' ? codes[advice] : undefined;
-  if (code !== undefined) return code;
+  if (advice === lastAdvice) return lastCode;
+  codes ??= new Map(binding().adviceNames.map((n, i) => [n, i]));
+  const code = typeof advice === 'string' ? codes.get(advice) : undefined;
+  if (code !== undefined) {
+    lastAdvice = advice;
+    lastCode = code;
+    return code;
+  }
   if (typeof advice !== 'string') throw invalidType(`advice must be a string, one of ${ADVICE_NAMES.join(', ')}; got ${describe(advice)}`);
   throw invalidValue(`unknown advice '${advice}'; use one of ${ADVICE_NAMES.map((a) => `'${a}'`).join(', ')}`);
 }

@@ -195,7 +195,26 @@ class KpageflagsFile implements KpageflagsSource {
  * character per page, returns 1 when kpageflags classified them, 0 for present/swapped bits only.
  * The addon's (src/core/pagemap.ts) is handed in by the measuring side: this room reads files only.
  */
-export type PageMapClassifier = (pagemap: Uint8Array, pageCount: number, kpageflagsFd: number, out: Uint8Array) => 0 | 1;
+export type PageMapClassifier = (pagemap: Uint8Array, pageCount: number, kpageflagsFd: number, out: Uint8Array, scan?: PageMapScan) => 0 | 1;
+
+/**
+ * What lets a classifier ask the kernel which blocks are mapped by one PMD (PAGEMAP_SCAN, Linux 6.7+)
+ * and read one kpageflags entry for each: the open pagemap and the range's start. `stats`, when
+ * given, receives [kpageflags entries read, preads, blocks read by their head].
+ */
+export interface PageMapScan {
+  pagemapFd: number;
+  startAddress: bigint;
+  stats?: Float64Array;
+}
+
+/** What the last native map read from /proc/kpageflags. */
+export interface KpageflagsReads {
+  entries: number;
+  reads: number;
+  /** blocks mapped by one PMD, classified from their head's entry */
+  headOnlyBlocks: number;
+}
 
 export interface PageMapReaderOptions {
   root?: string;
@@ -215,6 +234,7 @@ export class PageMapReader {
   private pagemap: Buffer = Buffer.alloc(0);
   private readonly scratch = new Scratch();
   private readonly classifier: PageMapClassifier | null;
+  private readonly stats = new Float64Array(3);
 
   constructor(pid: number | 'self', options: PageMapReaderOptions = {}) {
     this.pid = pid;
@@ -247,10 +267,17 @@ export class PageMapReader {
     preadFully(this.pagemapFd, this.pagemap, 0, pageCount * 8, position, `/proc/${this.pid}/pagemap`);
     if (this.classifier !== null) {
       this.scratch.ensureOut(pageCount);
-      const used = this.classifier(this.pagemap, pageCount, this.kpageflagsFd ?? -1, this.scratch.out);
+      this.stats.fill(0);
+      const scan: PageMapScan = { pagemapFd: this.pagemapFd, startAddress, stats: this.stats };
+      const used = this.classifier(this.pagemap, pageCount, this.kpageflagsFd ?? -1, this.scratch.out, scan);
       return { source: used === 1 ? 'pagemap+kpageflags' : 'pagemap', pageSize: this.pageSize, pages: this.scratch.out.toString('latin1', 0, pageCount) };
     }
     return decodePageMap(this.pagemap, pageCount, this.pageSize, this.kpageflags ?? null, this.scratch);
+  }
+
+  /** kpageflags entries and preads of the last read() with a classifier (zeros for the JS decode) */
+  get lastKpageflagsReads(): KpageflagsReads {
+    return { entries: this.stats[0] as number, reads: this.stats[1] as number, headOnlyBlocks: this.stats[2] as number };
   }
 
   private openKpageflags(): void {

@@ -57,9 +57,17 @@ describe('npm run bench', () => {
       expect(pm.pages.resident + pm.pages.huge).toBe((16 * MiB) / 4096);
       expect(pm.durationMs.count).toBe(4); // 2 × pageMapRepeats rounds, each with its raw C read
       expect(pm.identical).toBe(true); // the native classifier and the JS decode gave the same pages
+      // every small page needs its own kpageflags entry; only PMD-mapped blocks (THP "always" set by
+      // someone else) may be read by their head
+      expect(pm.nativeKpageflags.entries).toBeGreaterThanOrEqual(pm.pages.resident);
+      expect(pm.nativeKpageflags.headOnlyBlocks * 512).toBeLessThanOrEqual(pm.pages.huge);
       if (pm.raw) {
         expect(pm.raw.durationMs.count).toBe(4);
         expect(pm.raw.kpageflagsReads).toBeGreaterThan(0);
+        // the C reference reads an entry for every PFN; the pagemap read alone is part of it
+        expect(pm.raw.kpageflagsEntries).toBeGreaterThanOrEqual((16 * MiB) / 4096);
+        expect(pm.raw.pagemapMs.count).toBe(4);
+        if (pm.raw.scanMs) expect(pm.raw.scanMs.median).toBeGreaterThan(0);
         expect(pm.ratio).toBeGreaterThan(0);
       }
 
@@ -73,6 +81,13 @@ describe('npm run bench', () => {
           expect(a.ratio).toBeGreaterThan(0);
           expect(a.batchedRatio).toBeGreaterThan(0);
           expect(a.batchedMs.count).toBe(a.cMs.count);
+          // both C references ran every round: the seed's single thread, and Node's thread count
+          expect(a.sides.cThreaded.ms.count).toBe(a.cMs.count);
+          expect(a.nodeThreads).toBeGreaterThan(1);
+          expect(a.cpuRatio).toBeGreaterThan(0);
+          expect(a.batchedThreadedRatio).toBeGreaterThan(0);
+          expect(a.crossingNs).toBeGreaterThan(0);
+          expect(a.floorRatio).toBeGreaterThan(1);
         }
       }
 

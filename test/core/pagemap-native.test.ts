@@ -79,12 +79,16 @@ describe('native page map classification on the captured fixtures (test/fixtures
     expect([...seen].sort()).toEqual(['.', 'H', 'L', 'r']);
   });
 
-  it('classifyPageMap - PFNs hidden (an unprivileged reader) give present bits only, source 0', () => {
+  it('classifyPageMap - PFNs hidden (an unprivileged reader) give present bits only, source 0, with or without a scan', () => {
     const masked = Buffer.from(fs.readFileSync(path.join(FIXTURES, 'pagemap', 'partial.pagemap.bin')));
     for (let i = 0; i < 1024; i++) masked.writeBigUInt64LE(masked.readBigUInt64LE(i * 8) & ~((1n << 55n) - 1n), i * 8);
     const out = Buffer.alloc(1024);
     expect(nativePageMapClassifier(masked, 1024, 0, out)).toBe(0);
     expect(out.toString('latin1')).toBe('r'.repeat(256) + '.'.repeat(768));
+    const stats = new Float64Array([7, 7, 7]);
+    expect(nativePageMapClassifier(masked, 1024, 0, out.fill(0), { pagemapFd: 0, startAddress: 0x200000n, stats })).toBe(0);
+    expect(out.toString('latin1')).toBe('r'.repeat(256) + '.'.repeat(768));
+    expect([...stats]).toEqual([0, 0, 0]);
   });
 
   it('classifyPageMap - swapped entries are s; an unaligned pagemap view decodes the same', () => {
@@ -103,6 +107,11 @@ describe('native page map classification on the captured fixtures (test/fixtures
     expect(() => call(Buffer.alloc(16), 2, -1, Buffer.alloc(1))).toThrow(RangeError);
     expect(() => call(Buffer.alloc(8), -1, -1, Buffer.alloc(1))).toThrow(RangeError);
     expect(() => call(new Float64Array(2), 1, -1, Buffer.alloc(1))).toThrow(TypeError);
+    const scan = (v: unknown) => () => call(Buffer.alloc(8), 1, -1, Buffer.alloc(1), v);
+    expect(scan({ pagemapFd: 3, startAddress: 4096 })).toThrow(TypeError); // startAddress must be a bigint
+    expect(scan({ pagemapFd: 3, startAddress: -1n })).toThrow(TypeError);
+    expect(scan({ pagemapFd: 'x', startAddress: 0n })).toThrow(TypeError);
+    expect(scan({ pagemapFd: 3, startAddress: 0n, stats: new Float64Array(2) })).toThrow(TypeError);
     const present = Buffer.alloc(8);
     present.writeBigUInt64LE((1n << 63n) | 5n);
     // a closed descriptor: pread fails with EBADF, reported like Node's own errors
@@ -199,6 +208,50 @@ describe.skipIf(!isRoot)('native page maps of live regions equal the JS decode (
     huge.touch();
     const counts = both(huge);
     expect(counts.resident + counts.huge).toBe(huge.length / pageSize);
+  });
+
+  it.skipIf(!features().madvCollapse)('PageMapReader(native) - PMD-mapped blocks (PAGEMAP_SCAN) read one kpageflags entry each, with the same pages', () => {
+    // MADV_COLLAPSE works whatever the THP sysfs mode, so the region is PMD-mapped even under "never"
+    const r = map(4 * MiB);
+    r.touch();
+    try {
+      r.advise('collapse');
+    } catch {
+      return expect(both(r).resident + both(r).huge).toBe(r.length / pageSize); // no free huge page: nothing to count
+    }
+    const blocks = r.length / hugePageSize;
+    expect(both(r).huge).toBe(r.length / pageSize);
+    // the native read above: one entry and one pread per 2 MiB block
+    expect(native.lastKpageflagsReads).toEqual({ entries: blocks, reads: blocks, headOnlyBlocks: blocks });
+  });
+
+  it.skipIf(!features().madvCollapse)('classifyPageMap - without PAGEMAP_SCAN (an fd that is not a pagemap: ENOTTY) every PFN is read, same pages', () => {
+    const r = map(4 * MiB);
+    r.touch();
+    try {
+      r.advise('collapse');
+    } catch {
+      // small pages: the comparison below holds either way
+    }
+    const pages = r.length / pageSize;
+    const pm = fs.openSync(`/proc/self/pagemap`, 'r');
+    const kpf = fs.openSync('/proc/kpageflags', 'r');
+    const notPagemap = fs.openSync(os.devNull, 'r');
+    try {
+      const entries = Buffer.alloc(pages * 8);
+      fs.readSync(pm, entries, 0, pages * 8, Number(r.address / BigInt(pageSize)) * 8);
+      const withScan = Buffer.alloc(pages);
+      const without = Buffer.alloc(pages);
+      const stats = new Float64Array(3);
+      expect(nativePageMapClassifier(entries, pages, kpf, without, { pagemapFd: notPagemap, startAddress: r.address, stats })).toBe(1);
+      expect(stats[2]).toBe(0);
+      expect(stats[0]).toBeGreaterThanOrEqual(pages);
+      expect(nativePageMapClassifier(entries, pages, kpf, withScan, { pagemapFd: pm, startAddress: r.address })).toBe(1);
+      expect(without.toString('latin1')).toBe(withScan.toString('latin1'));
+      expect(without.toString('latin1')).toBe(decodePageMap(entries, pages, pageSize, { read: (pfn, count, into, offset) => void fs.readSync(kpf, into, offset, count * 8, pfn * 8) }).pages);
+    } finally {
+      for (const fd of [pm, kpf, notPagemap]) fs.closeSync(fd);
+    }
   });
 
   it.skipIf(!features().madvFree)('PageMapReader(native) - MADV_FREE pages are L', () => {
