@@ -3,9 +3,8 @@
 // but the C++ side still guards every type and range so that nothing from JS can crash
 // the process, so errors cross the boundary like Node's own.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from './package-root.js';
 
 /** madvise advice names accepted by Region.advise (mapped to MADV_* in region.cc). */
 export const ADVICE_NAMES = ['dontneed', 'free', 'hugepage', 'nohugepage', 'collapse', 'cold', 'pageout', 'willneed'] as const;
@@ -225,16 +224,6 @@ export interface NativeBinding {
   classifyPageMap(pagemap: Uint8Array, pageCount: number, kpageflagsFd: number, out: Uint8Array): 0 | 1;
 }
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'binding.gyp'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('rsslab: cannot find the package root (binding.gyp) above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
-
 /**
  * node-gyp-build finds the addon: a local build (build/Release, what `npm ci` in a clone makes) first,
  * else the prebuilt binary the package ships for this platform and architecture (prebuilds/), so a
@@ -266,5 +255,3 @@ export function native(): NativeBinding {
   cached ??= load();
   return cached;
 }
-
-export { packageRoot };

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { features } from '../core/features.js';
 import { mapRegion } from '../core/region.js';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import { summarize, type Summary } from './stats.js';
 
 export interface AddonFigures {

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Mark, type Run, type VariantRun } from '../run/schema.js';
 import { judge } from '../check/expectations.js';
 import { newVariantRun } from '../run/new-variant-run.js';

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type Run, type Sample, type VariantRun } from '../run/schema.js';
 import { allocatorEnv, type AllocatorName } from '../system/allocators.js';
 import { readThpSettings } from '../probe/thp.js';
