@@ -28,10 +28,7 @@ import { realSubject } from './real-subject.js';
 import { buildAll, eventName, subjectsFor, type RunSubject } from './run-subjects.js';
 import { DEFAULT_INTERVAL_MS } from './sampler.js';
 import { rsslabVersion } from './version.js';
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from '../usage-error.js';
 
 export interface RunOptions {
   /**

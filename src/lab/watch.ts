@@ -11,7 +11,7 @@ import { readThpSettings } from '../probe/thp.js';
 import { describeLab } from './machine.js';
 import { ProcessProbe } from './process-probe.js';
 import { Sampler } from './sampler.js';
-import { UsageError } from './runner.js';
+import { UsageError } from '../usage-error.js';
 import { rsslabVersion } from './version.js';
 import { evaluateMetric } from '../check/metric.js';
 import { judge } from '../check/expectations.js';
