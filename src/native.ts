@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from './package-root.js';
+import { KNOWN_ALLOCATORS, type AllocatorRecord } from './run/allocator.js';
 
 /** madvise advice names accepted by Region.advise (mapped to MADV_* in region.cc). */
 export const ADVICE_NAMES = ['dontneed', 'free', 'hugepage', 'nohugepage', 'collapse', 'cold', 'pageout', 'willneed'] as const;
@@ -114,7 +115,8 @@ export interface NativeBlockSetCtor {
   new (): NativeBlockSet;
 }
 
-export const ALLOCATOR_NAMES = ['glibc', 'jemalloc', 'mimalloc', 'tcmalloc', 'unknown'] as const;
+/** What the addon can say malloc is: one of the allocators rsslab knows, or 'unknown'. */
+export const ALLOCATOR_NAMES = [...KNOWN_ALLOCATORS, 'unknown'] as const;
 export type AllocatorName = (typeof ALLOCATOR_NAMES)[number];
 
 /** One normalised shape for every allocator's own statistics, bytes. null when that allocator has no such figure. */
@@ -129,11 +131,9 @@ export interface AllocatorStats {
   free: number | null; // bytes free inside the allocator, not returned (glibc fordblks, tcmalloc pageheap_free)
 }
 
-export interface AllocatorInfo {
+/** The allocator live in this process; `library` is the shared object the malloc symbol resolves to (dladdr). */
+export interface AllocatorInfo extends AllocatorRecord {
   name: AllocatorName;
-  version: string | null;
-  /** the shared object the malloc symbol resolves to (dladdr) */
-  library: string | null;
 }
 
 /** A long-lived native thread that runs block-set work synchronously (native/worker.cc). */

@@ -2,7 +2,7 @@
 // subject.ts — execa, argument array, no shell), hand it its experiment, sample /proc/<pid> on a schedule and at every phase mark, take page maps of
 // its tagged regions, and collect what it reports. Returns the raw material of a VariantRun.
 import { performance } from 'node:perf_hooks';
-import type { Mark, PageMap, Report, Sample, SamplerStats } from '../run/schema.js';
+import type { AllocatorRecord, Mark, PageMap, Report, Sample, SamplerStats } from '../run/schema.js';
 import { encodePages } from '../run/pagemap-codec.js';
 import { Sampler } from './sampler.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
@@ -49,7 +49,7 @@ export interface Observation {
   reports: Report[];
   pageMaps: PageMap[];
   sampler: SamplerStats | null;
-  allocator: { name: string; version: string | null; library: string | null } | null;
+  allocator: AllocatorRecord | null;
   thpDisableInChild: boolean | null;
   done: boolean;
   failure: { reason: string; exitCode: number | null; signal: string | null; stderrTail: string; timedOut: boolean } | null;

@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { packageRoot } from '../package-root.js';
 import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type Run, type Sample, type VariantRun } from '../run/schema.js';
-import { allocatorEnv, type AllocatorName } from '../system/allocators.js';
+import { allocatorEnv } from '../system/allocators.js';
+import type { KnownAllocator } from '../run/allocator.js';
 import { readThpSettings } from '../probe/thp.js';
 import { describeLab } from './machine.js';
 import { ProcessProbe } from './process-probe.js';
@@ -102,7 +103,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
   const env: Record<string, string> = { ...(o.env ?? {}) };
   let allocator: VariantRun['settings']['allocator'] = null;
   if (o.allocator) {
-    const a = allocatorEnv(o.allocator as AllocatorName, {}, { allocators: lab.allocators });
+    const a = allocatorEnv(o.allocator as KnownAllocator, {}, { allocators: lab.allocators });
     if (!a.ok) throw new UsageError(`--allocator ${o.allocator}: ${a.reason}`);
     Object.assign(env, a.env);
     allocator = { name: a.name, version: a.version, library: a.library };

@@ -39,15 +39,13 @@ export {
 } from './cgroup.js';
 export { removeCgroupDir, CGROUP_NAME_MARK, type RemoveResult } from './cgroup-remove.js';
 export {
-  ALLOCATOR_NAMES,
   parseLdconfig,
   parseDpkgStatus,
   findAllocators,
   findAllocatorsSync,
   allocatorEnv,
   mergeGlibcTunables,
-  type AllocatorName,
-  type AllocatorInfo,
+  type InstalledAllocator,
   type AllocatorOptions,
   type AllocatorEnvResult,
   type LdconfigEntry,
