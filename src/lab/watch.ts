@@ -1,5 +1,7 @@
 // Watching any program from outside (a Go binary, a C reproducer, a Node service): start it, or
-// attach to a pid, sample it like an experiment child, and produce the same Run JSON.
+// attach to a pid, observe it through the experiments' own observation (observation.ts), and produce
+// the same Run JSON. What is its own: marks from the program's stdout, a stop after --duration or
+// Ctrl-C, and a bounded sample store for watches of any length.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,8 +12,7 @@ import { allocatorEnv } from '../system/allocators.js';
 import type { KnownAllocator } from '../run/allocator.js';
 import { readThpSettings } from '../probe/thp.js';
 import { describeLab } from './machine.js';
-import { ProcessProbe } from './process-probe.js';
-import { Sampler } from './sampler.js';
+import { Observation } from './observation.js';
 import { UsageError } from '../usage-error.js';
 import { rsslabVersion } from './version.js';
 import { evaluateMetric } from '../check/metric.js';
@@ -142,32 +143,32 @@ export async function watch(o: WatchOptions): Promise<Run> {
   }
   const label = o.pid ? `pid ${o.pid}` : o.command!.join(' ');
   emit({ type: 'variant-start', experimentId: 'watch', variant: 'watched', label, repeat: 0 });
-  const probe = new ProcessProbe(pid, { thp: true, memFree: true, cgroupPath: null });
   let stop: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     stop = resolve;
   });
   let processGone = false;
-  const sampler = new Sampler({
-    intervalMs: o.intervalMs,
+  const observation = new Observation({
+    pid,
     originMs,
-    tick: (tMs) => {
-      const s = probe.sample(tMs, []);
-      if (!s) {
-        processGone = true;
-        stop();
-        return false;
-      }
-      kept.add(s);
-      emit({ type: 'sample', experimentId: 'watch', variant: 'watched', tMs, rssBytes: s.rssBytes });
-      if (o.durationMs !== undefined && tMs >= o.durationMs) {
+    intervalMs: o.intervalMs,
+    probe: { thp: true, memFree: true, cgroupPath: null },
+    store: kept,
+    onSample: (s, atMark) => {
+      if (atMark) return true;
+      emit({ type: 'sample', experimentId: 'watch', variant: 'watched', tMs: s.tMs, rssBytes: s.rssBytes });
+      if (o.durationMs !== undefined && s.tMs >= o.durationMs) {
         stop();
         return false;
       }
       return true;
     },
+    onGone: () => {
+      processGone = true;
+      stop();
+    },
   });
-  sampler.start();
+  observation.start();
   if (child && o.markOnStdout && child.stdout) {
     const re = o.markOnStdout;
     const out = o.stdoutTo ?? process.stdout;
@@ -184,8 +185,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
       const phase = n === 1 ? name : `${name}#${n}`;
       stdoutMarks.push({ tMs, phase, label: line.trim() });
       // the boundary's own sample, full (regions, LazyFree), taken as soon as the line is read
-      const s = probe.sample(tMs, [], true);
-      if (s) kept.addMark(s);
+      const s = observation.mark(tMs);
       emit({ type: 'phase', experimentId: 'watch', variant: 'watched', phase, label: line.trim(), tMs, rssBytes: s?.rssBytes ?? 0 });
     });
   }
@@ -207,8 +207,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
     child.kill('SIGTERM');
     await child;
   }
-  const stats = sampler.stop();
-  probe.close();
+  const stats = observation.close();
   log?.close();
   const samples = kept.samples();
   const durationMs = performance.now() - originMs;
