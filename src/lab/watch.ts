@@ -1,22 +1,21 @@
 // Watching any program from outside (a Go binary, a C reproducer, a Node service): start it, or
-// attach to a pid, observe it through the experiments' own observation (observation.ts), and produce
-// the same Run JSON. What is its own: marks from the program's stdout, a stop after --duration or
-// Ctrl-C, and a bounded sample store for watches of any length.
+// attach to a pid, observe it through the experiments' own pipeline (observation.ts, the VariantRun
+// and Run of run-record.ts), and produce the same Run JSON. What is its own: marks from the program's
+// stdout, a stop after --duration or Ctrl-C, and a bounded sample store for watches of any length.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { packageRoot } from '../package-root.js';
-import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type Run, type Sample, type VariantRun } from '../run/schema.js';
+import type { Run, Sample, VariantRun } from '../run/schema.js';
 import { allocatorEnv } from '../system/allocators.js';
 import type { KnownAllocator } from '../run/allocator.js';
 import { readThpSettings } from '../probe/thp.js';
 import { describeLab } from './machine.js';
 import { Observation } from './observation.js';
 import { UsageError } from '../usage-error.js';
-import { rsslabVersion } from './version.js';
-import { evaluateMetric } from '../check/metric.js';
-import { judge } from '../check/expectations.js';
+import { assembleRun, scoreVariant } from './run-record.js';
+import { newVariantRun } from '../run/new-variant-run.js';
 import { parseExpectations } from '../check/expect.js';
 import type { Expectation, ExpectationResult, Mark } from '../run/schema.js';
 import { createInterface } from 'node:readline';
@@ -211,23 +210,12 @@ export async function watch(o: WatchOptions): Promise<Run> {
   log?.close();
   const samples = kept.samples();
   const durationMs = performance.now() - originMs;
-  const watched: VariantRun = {
-    variant: 'watched',
-    label,
-    description: o.pid ? `an existing process, pid ${o.pid}` : `started by rsslab watch${o.thpDisable ? ' with PR_SET_THP_DISABLE' : ''}`,
-    repeat: 0,
-    status: 'ok',
-    startedAt: startedAt.toISOString(),
-    durationMs,
-    settings: { thp: readThpSettings(), knobs: [], env, nodeArgs: [], thpDisable: o.thpDisable ?? false, allocator, cgroup: null, skippedSettings: [] },
-    marks: [],
-    samples,
-    reports: [],
-    pageMaps: [],
-    sampler: stats,
-    expectations: [],
-    metrics: {},
-  };
+  const watched = newVariantRun(
+    { variant: 'watched', label, description: o.pid ? `an existing process, pid ${o.pid}` : `started by rsslab watch${o.thpDisable ? ' with PR_SET_THP_DISABLE' : ''}`, repeat: 0 },
+    { thp: readThpSettings(), knobs: [], env, nodeArgs: [], thpDisable: o.thpDisable ?? false, allocator, cgroup: null, skippedSettings: [] },
+    startedAt.toISOString(),
+  );
+  Object.assign(watched, { durationMs, samples, sampler: stats });
   // A command that died of a signal has no exit code (execa gives undefined): that is a failure
   // too, unless the signal was ours (--duration, Ctrl-C).
   const e = ended.exit;
@@ -238,12 +226,8 @@ export async function watch(o: WatchOptions): Promise<Run> {
   if (log) watched.sampleLog = { file: logName, samples: log.count, kept: samples.length, ...(log.error ? { error: log.error } : {}) };
   else if (kept.count > samples.length) watched.sampleLog = { file: null, samples: kept.count, kept: samples.length };
   watched.marks = watchMarks(samples, stdoutMarks, durationMs, o.settleMs, watched.settings.skippedSettings);
-  for (const h of HEADLINE) watched.metrics[h.metric] = evaluateMetric(watched, h.metric);
-  if (o.expect?.length) watched.expectations = judge(watched, o.expect);
-  const run: Run = {
-    schema: RUN_SCHEMA,
-    schemaVersion: RUN_SCHEMA_VERSION,
-    rsslabVersion: rsslabVersion(),
+  scoreVariant(watched, HEADLINE, o.expect ?? []);
+  const run = assembleRun({
     kind: 'watch',
     experiment: { id: 'watch', title: `watch: ${label}`, seed: null, summary: 'A program sampled from outside by rsslab watch.', story: [], params: {}, profile: 'default', headline: HEADLINE, series: ['anonHuge', 'lazyFree'] },
     machine: lab.machine,
@@ -253,7 +237,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
     variants: [watched],
     skipped: [],
     systemLog: [],
-  };
+  });
   emit({ type: 'variant-end', experimentId: 'watch', result: watched });
   return run;
 }
