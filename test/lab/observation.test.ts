@@ -2,11 +2,9 @@
 // both go through, on real processes: a C program that maps, touches and unmaps 64 MiB, and sleep(1).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execa } from 'execa';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { buildMapFree } from '../helpers/map-free.js';
 import { Observation } from '../../src/lab/observation.js';
 import { AllSamples } from '../../src/lab/sample-store.js';
 import { WatchSamples } from '../../src/lab/watch-samples.js';
@@ -16,28 +14,17 @@ import { newVariantRun } from '../../src/run/new-variant-run.js';
 import type { Sample } from '../../src/run/schema.js';
 
 const MiB = 1 << 20;
+// empty when there is no C compiler: those tests skip and say so
 let bin = '';
-let cc: string | null = null;
-
 beforeAll(async () => {
-  for (const c of ['cc', 'gcc']) {
-    const r = await execa(c, ['--version'], { reject: false });
-    if (r.exitCode === 0) {
-      cc = c;
-      break;
-    }
-  }
-  if (!cc) return;
-  const dir = mkdtempSync(join(tmpdir(), 'rsslab-observation-'));
-  bin = join(dir, 'map-free');
-  await execa(cc, ['-O2', '-Wall', '-o', bin, join(import.meta.dirname, '../fixtures/c/map-free.c')]);
+  bin = (await buildMapFree()) ?? '';
 });
 
 const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('observation (one core for experiments and watch)', () => {
   it('observation - follows a C program to its exit: 64 MiB up and down, its boundaries sampled in full, the schedule ends once /proc is gone', async (ctx) => {
-    if (!cc) {
+    if (!bin) {
       console.warn('skipped: no C compiler (cc/gcc) to build the reproducer');
       ctx.skip();
     }
@@ -115,7 +102,7 @@ describe('observation (one core for experiments and watch)', () => {
   });
 
   it('run record - a watched program and an experiment give Runs of the same fields in the same order', async (ctx) => {
-    if (!cc) {
+    if (!bin) {
       console.warn('skipped: no C compiler (cc/gcc) to build the reproducer');
       ctx.skip();
     }
