@@ -7,7 +7,7 @@
 import { terminalText } from './run/sanitize.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXPERIMENT_IDS } from '../experiments/index.js';
-import { UsageError } from './lab/runner.js';
+import { UsageError } from './usage-error.js';
 import { RunFormatError } from './run/validate.js';
 import { parseDurationMs } from './lab/params.js';
 import { MIN_INTERVAL_MS } from './lab/sampler.js';

@@ -6,7 +6,7 @@ import { parseExpectations } from './check/expect.js';
 import { explainFailures } from './report/expectation-failure.js';
 import { formatBytes } from './quantities.js';
 import { AbortError, type StoppedWatch } from './lab/abort.js';
-import { UsageError } from './lab/runner.js';
+import { UsageError } from './usage-error.js';
 import { watch, type WatchOptions } from './lab/watch.js';
 
 export interface ExpectMemoryOptions extends Omit<WatchOptions, 'expect' | 'intervalMs' | 'markOnStdout'> {

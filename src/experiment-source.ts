@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { EXPERIMENT_IDS, experimentModule, isExperimentId, loadExperiment } from '../experiments/index.js';
 import { checkDefinition } from './lab/definition-check.js';
 import { definitionModule, type ExperimentDefinition, type Params } from './lab/experiment.js';
-import { runDefinition, UsageError, type RunOptions } from './lab/runner.js';
+import { runDefinition, type RunOptions } from './lab/runner.js';
+import { UsageError } from './usage-error.js';
 import type { Run } from './run/schema.js';
 
 export interface ExperimentSource {

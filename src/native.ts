@@ -3,9 +3,9 @@
 // but the C++ side still guards every type and range so that nothing from JS can crash
 // the process, so errors cross the boundary like Node's own.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from './package-root.js';
+import { KNOWN_ALLOCATORS, type AllocatorRecord } from './run/allocator.js';
 
 /** madvise advice names accepted by Region.advise (mapped to MADV_* in region.cc). */
 export const ADVICE_NAMES = ['dontneed', 'free', 'hugepage', 'nohugepage', 'collapse', 'cold', 'pageout', 'willneed'] as const;
@@ -115,7 +115,8 @@ export interface NativeBlockSetCtor {
   new (): NativeBlockSet;
 }
 
-export const ALLOCATOR_NAMES = ['glibc', 'jemalloc', 'mimalloc', 'tcmalloc', 'unknown'] as const;
+/** What the addon can say malloc is: one of the allocators rsslab knows, or 'unknown'. */
+export const ALLOCATOR_NAMES = [...KNOWN_ALLOCATORS, 'unknown'] as const;
 export type AllocatorName = (typeof ALLOCATOR_NAMES)[number];
 
 /** One normalised shape for every allocator's own statistics, bytes. null when that allocator has no such figure. */
@@ -130,11 +131,9 @@ export interface AllocatorStats {
   free: number | null; // bytes free inside the allocator, not returned (glibc fordblks, tcmalloc pageheap_free)
 }
 
-export interface AllocatorInfo {
+/** The allocator live in this process; `library` is the shared object the malloc symbol resolves to (dladdr). */
+export interface AllocatorInfo extends AllocatorRecord {
   name: AllocatorName;
-  version: string | null;
-  /** the shared object the malloc symbol resolves to (dladdr) */
-  library: string | null;
 }
 
 /** A long-lived native thread that runs block-set work synchronously (native/worker.cc). */
@@ -227,16 +226,6 @@ export interface NativeBinding {
   classifyPageMap(pagemap: Uint8Array, pageCount: number, kpageflagsFd: number, out: Uint8Array, pagemapFd?: number, startAddress?: bigint, stats?: Float64Array): 0 | 1;
 }
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'binding.gyp'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('rsslab: cannot find the package root (binding.gyp) above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
-
 /**
  * node-gyp-build finds the addon: a local build (build/Release, what `npm ci` in a clone makes) first,
  * else the prebuilt binary the package ships for this platform and architecture (prebuilds/), so a
@@ -268,5 +257,3 @@ export function native(): NativeBinding {
   cached ??= load();
   return cached;
 }
-
-export { packageRoot };

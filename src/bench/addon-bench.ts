@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { features } from '../core/features.js';
 import { mapRegion } from '../core/region.js';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import { summarize, type Summary } from './stats.js';
 
 /** One side's medians per repeat: wall clock, CPU of its whole process, the machine's TLB shootdown IPIs. */

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import { SampleProbe } from '../probe/sample.js';
 import type { HolderReady } from './holder-child.js';
 import type { HolderSpec } from './profile.js';

@@ -3,7 +3,7 @@
 // defaults in both profiles).
 import { EXPERIMENT_IDS, loadExperiment } from '../../experiments/index.js';
 import type { ExperimentDefinition, Params, VariantSpec } from '../lab/experiment.js';
-import { UsageError } from '../lab/runner.js';
+import { UsageError } from '../usage-error.js';
 import { formatParam } from '../report/units.js';
 import { printJson } from './json.js';
 import { COMPILERS } from '../lab/toolchain.js';

@@ -1,7 +1,7 @@
 // The output folder: created if missing, refused with a clear message if it cannot be written.
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UsageError } from '../lab/runner.js';
+import { UsageError } from '../usage-error.js';
 
 export function outputDir(dir: string): string {
   const abs = resolve(dir);

@@ -1,6 +1,7 @@
 // `rsslab run`: run experiments, show progress, print the summary, write Runs and reports.
 import { EXPERIMENT_IDS } from '../../experiments/index.js';
-import { runDefinition, UsageError } from '../lab/runner.js';
+import { runDefinition } from '../lab/runner.js';
+import { UsageError } from '../usage-error.js';
 import { resolveExperiment } from '../experiment-source.js';
 import { parseParamArgs } from '../lab/params.js';
 import type { Run } from '../run/schema.js';

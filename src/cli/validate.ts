@@ -5,7 +5,7 @@
 // 2 on usage errors.
 import { EXPERIMENT_IDS, loadExperiment } from '../../experiments/index.js';
 import { experimentAgreement, type ExperimentAgreement } from '../check/agreement.js';
-import { UsageError } from '../lab/runner.js';
+import { UsageError } from '../usage-error.js';
 import { resolveExperiment } from '../experiment-source.js';
 import { renderAgreementTerminal } from '../report/agreement.js';
 import { runAndSave, type RunCliOptions } from './run.js';

@@ -1,6 +1,6 @@
 // `rsslab watch -- CMD…` / `rsslab watch --pid N`
 import { watch } from '../lab/watch.js';
-import { UsageError } from '../lab/runner.js';
+import { UsageError } from '../usage-error.js';
 import { writeFileAtomic } from '../run/io.js';
 import { createProgress } from '../report/progress.js';
 import { renderTerminalSummary } from '../report/terminal.js';

@@ -2,7 +2,7 @@
 // defineExperiment({...}); the runner imports it in the parent (params, variants, expectations,
 // sampling) and the child imports it again to run `body` — the only code that runs in the
 // measured process.
-import type { CounterpartLanguage, Expectation, PhaseStory, Sample, Mark, Report, ValidationSpec } from '../run/schema.js';
+import type { CounterpartLanguage, Expectation, KnownAllocator, PhaseStory, Sample, Mark, Report, ValidationSpec } from '../run/schema.js';
 import type { KnobName } from '../system/knob-names.js';
 import { pathToFileURL } from 'node:url';
 
@@ -41,7 +41,7 @@ export interface VariantSpec<P extends Params = Params> {
   /** one or two sentences: what differs and why it matters */
   description: string;
   /** preloaded allocator (LD_PRELOAD); glibc when absent */
-  allocator?: 'glibc' | 'jemalloc' | 'mimalloc' | 'tcmalloc';
+  allocator?: KnownAllocator;
   /** extra child env: MALLOC_CONF, MALLOC_ARENA_MAX, GLIBC_TUNABLES, MIMALLOC_*, TCMALLOC_* */
   env?: Record<string, string>;
   nodeArgs?: string[];

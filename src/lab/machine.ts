@@ -4,14 +4,14 @@ import { accessSync, constants } from 'node:fs';
 import type { MachineInfo } from '../run/schema.js';
 import { describeMachine } from '../probe/machine.js';
 import { features, type Features } from '../core/features.js';
-import { findAllocators, type AllocatorInfo } from '../system/allocators.js';
+import { findAllocators, type InstalledAllocator } from '../system/allocators.js';
 import { canTune, snapshotKnobs, type CanTune } from '../system/knobs.js';
 import { cgroupSupport, type CgroupSupport } from '../system/cgroup.js';
 
 export interface LabMachine {
   machine: MachineInfo;
   features: Features;
-  allocators: AllocatorInfo[];
+  allocators: InstalledAllocator[];
   tune: CanTune;
   cgroup: CgroupSupport;
   /** current knob values by knob name ("khugepaged/max_ptes_none" → "511") */

@@ -1,14 +1,16 @@
 // One subject, observed from outside: spawn it (the replay's Node child or a real counterpart, see
-// subject.ts — execa, argument array, no shell), hand it its experiment, sample /proc/<pid> on a schedule and at every phase mark, take page maps of
-// its tagged regions, and collect what it reports. Returns the raw material of a VariantRun.
+// subject.ts — execa, argument array, no shell), hand it its experiment, observe it (observation.ts:
+// /proc/<pid> on a schedule and at every phase mark it announces), take page maps of its tagged
+// regions, and collect what it reports. Returns the raw material of a VariantRun.
 import { performance } from 'node:perf_hooks';
-import type { Mark, PageMap, Report, Sample, SamplerStats } from '../run/schema.js';
+import type { AllocatorRecord, Mark, PageMap, Report, Sample, SamplerStats } from '../run/schema.js';
 import { encodePages } from '../run/pagemap-codec.js';
-import { Sampler } from './sampler.js';
+import { Observation } from './observation.js';
+import { AllSamples } from './sample-store.js';
 import type { ChildMessage, ParentMessage } from './protocol.js';
 import type { SubjectLauncher } from './subject.js';
 import type { Params } from './experiment.js';
-import { ProcessProbe, type TaggedRegion } from './process-probe.js';
+import type { TaggedRegion } from './process-probe.js';
 
 export interface ObserveOptions {
   /** what to spawn: replaySubject(child.js) or realSubject(binary) */
@@ -43,13 +45,13 @@ export interface ObserveOptions {
   beforeAck?: (mark: Mark) => Promise<void>;
 }
 
-export interface Observation {
+export interface ChildObservation {
   samples: Sample[];
   marks: Mark[];
   reports: Report[];
   pageMaps: PageMap[];
   sampler: SamplerStats | null;
-  allocator: { name: string; version: string | null; library: string | null } | null;
+  allocator: AllocatorRecord | null;
   thpDisableInChild: boolean | null;
   done: boolean;
   failure: { reason: string; exitCode: number | null; signal: string | null; stderrTail: string; timedOut: boolean } | null;
@@ -58,22 +60,20 @@ export interface Observation {
 
 const STDERR_TAIL_BYTES = 4000;
 
-export async function observeChild(o: ObserveOptions): Promise<Observation> {
+export async function observeChild(o: ObserveOptions): Promise<ChildObservation> {
   const originMs = performance.now();
-  const samples: Sample[] = [];
+  const store = new AllSamples();
   const marks: Mark[] = [];
   const reports: Report[] = [];
   const pageMaps: PageMap[] = [];
   const regions = new Map<string, TaggedRegion>();
   let phase = 'start';
-  let allocator: Observation['allocator'] = null;
+  let allocator: ChildObservation['allocator'] = null;
   let thpDisableInChild: boolean | null = null;
   let done = false;
   let childFailure: string | null = null;
   let stderr = '';
-  let probe: ProcessProbe | null = null;
-  let sampler: Sampler | null = null;
-  let endStats: SamplerStats | null = null;
+  let observation: Observation | null = null;
   let lastPageMapMs = 0;
 
   const subject = o.subject.spawn({ env: o.env, timeoutMs: o.timeoutMs });
@@ -86,10 +86,10 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
   const send = (m: ParentMessage): void => subject.send(m);
 
   const takePageMaps = (tMs: number): void => {
-    if (!probe || !o.pageMaps) return;
+    if (!observation || !o.pageMaps) return;
     for (const [name, r] of regions) {
       if (r.sizeBytes > o.pageMaps.maxRegionBytes) continue;
-      const map = probe.pageMap(r);
+      const map = observation.pageMap(r);
       if (!map) continue;
       const pm: PageMap = { tMs, phase, region: name, pageSize: map.pageSize, source: map.source, pages: encodePages(map.pages) };
       pageMaps.push(pm);
@@ -98,13 +98,10 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
     lastPageMapMs = tMs;
   };
 
-  const tick = (tMs: number, full = false): boolean => {
-    if (!probe) return true;
-    const s = probe.sample(tMs, [...regions.values()], full);
-    if (!s) return false; // the child is gone
-    samples.push(s);
+  // every sample, scheduled or at a mark: told to the runner, and page maps on their own schedule
+  const onSample = (s: Sample): boolean => {
     o.onSample?.(s);
-    if (o.pageMaps && o.pageMaps.everyMs > 0 && tMs - lastPageMapMs >= o.pageMaps.everyMs) takePageMaps(tMs);
+    if (o.pageMaps && o.pageMaps.everyMs > 0 && s.tMs - lastPageMapMs >= o.pageMaps.everyMs) takePageMaps(s.tMs);
     return true;
   };
 
@@ -112,12 +109,12 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
   const atMark = (mark: Mark): void => {
     phase = mark.phase;
     marks.push(mark);
-    tick(mark.tMs, true);
+    observation?.mark(mark.tMs);
     takePageMaps(mark.tMs);
     // The body is over: what follows is the child tearing down (its exit frees everything),
     // which is not part of the experiment and would only blur "RSS at the end".
-    if (mark.phase === 'end' && sampler) endStats = sampler.stop();
-    o.onPhase?.(mark, samples[samples.length - 1]?.rssBytes ?? 0);
+    if (mark.phase === 'end') observation?.stop();
+    o.onPhase?.(mark, observation?.last?.rssBytes ?? 0);
   };
 
   const onMessage = (m: ChildMessage): void => {
@@ -132,9 +129,16 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
           child.kill('SIGKILL');
           return;
         }
-        probe = new ProcessProbe(pid, { thp: o.thpCounters, memFree: o.memFree, cgroupPath: o.cgroupPath });
-        sampler = new Sampler({ intervalMs: o.intervalMs, originMs, tick });
-        sampler.start();
+        observation = new Observation({
+          pid,
+          originMs,
+          intervalMs: o.intervalMs,
+          probe: { thp: o.thpCounters, memFree: o.memFree, cgroupPath: o.cgroupPath },
+          store,
+          regions: () => [...regions.values()],
+          onSample,
+        });
+        observation.start();
         send({ type: 'start', experimentId: o.experimentId, module: o.module, variantId: o.variantId, variantLabel: o.variantLabel, params: o.params, thpDisable: o.thpDisable });
         break;
       }
@@ -193,11 +197,11 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
   subject.onMessage(onMessage);
 
   const result = await child;
-  const stats = endStats ?? (sampler as Sampler | null)?.stop() ?? null;
-  (probe as ProcessProbe | null)?.close();
+  // set in a message handler: without the cast TypeScript narrows it to its initial null here
+  const stats = (observation as Observation | null)?.close() ?? null;
   const durationMs = performance.now() - originMs;
 
-  let failure: Observation['failure'] = null;
+  let failure: ChildObservation['failure'] = null;
   if (!done || childFailure || result.exitCode !== 0) {
     const timedOut = result.timedOut === true;
     const reason =
@@ -209,5 +213,5 @@ export async function observeChild(o: ObserveOptions): Promise<Observation> {
           : `the child exited with code ${result.exitCode ?? '?'} before finishing`);
     failure = { reason, exitCode: result.exitCode ?? null, signal: result.signal ?? null, stderrTail: stderr.trim(), timedOut };
   }
-  return { samples, marks, reports, pageMaps, sampler: stats, allocator, thpDisableInChild, done, failure, durationMs };
+  return { samples: store.samples(), marks, reports, pageMaps, sampler: stats, allocator, thpDisableInChild, done, failure, durationMs };
 }

@@ -2,11 +2,12 @@
 // The child says only where it is and what it holds; all timing, sampling and judging happen in
 // the parent, so the observer does not disturb what it observes (seed 002: the metrics exporter
 // itself was a top allocator).
+import type { AllocatorRecord } from '../run/schema.js';
 import type { Params } from './experiment.js';
 
 export type ChildMessage =
   | { type: 'ready' }
-  | { type: 'info'; allocator: { name: string; version: string | null; library: string | null }; thpDisable: boolean; pid: number }
+  | { type: 'info'; allocator: AllocatorRecord; thpDisable: boolean; pid: number }
   | { type: 'mark'; seq: number; phase: string; label: string }
   | { type: 'tag'; seq: number; name: string; address: string; sizeBytes: number }
   | { type: 'untag'; seq: number; name: string }

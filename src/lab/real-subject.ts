@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import { allocatorFromMaps } from '../probe/maps-allocator.js';
 import { parseStatus } from '../probe/status.js';
 import { LineSplitter, parseCounterpartLine } from './counterpart-protocol.js';

@@ -2,7 +2,7 @@
 // or found in the cache first). A counterpart that cannot be built, or has no equivalent of a variant,
 // is a skip with its reason, never an error: the replay still runs.
 import { join } from 'node:path';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import type { Subject } from '../run/schema.js';
 import type { CounterpartSpec, ExperimentDefinition, Params } from './experiment.js';
 import type { VariantPlan } from './plan.js';

@@ -5,11 +5,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packageRoot } from '../native.js';
-import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type KnobChange, type Mark, type Run, type VariantRun } from '../run/schema.js';
-import { judge } from '../check/expectations.js';
+import { packageRoot } from '../package-root.js';
+import type { KnobChange, Mark, Run, VariantRun } from '../run/schema.js';
 import { newVariantRun } from '../run/new-variant-run.js';
-import { evaluateMetric } from '../check/metric.js';
 import { readThpSettings } from '../probe/thp.js';
 import { openSystemSession, type SystemSession } from '../system/session.js';
 import type { LockOwner } from '../system/lock.js';
@@ -27,11 +25,8 @@ import { replaySubject, type SubjectLauncher } from './subject.js';
 import { realSubject } from './real-subject.js';
 import { buildAll, eventName, subjectsFor, type RunSubject } from './run-subjects.js';
 import { DEFAULT_INTERVAL_MS } from './sampler.js';
-import { rsslabVersion } from './version.js';
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { assembleRun, scoreVariant } from './run-record.js';
+import { UsageError } from '../usage-error.js';
 
 export interface RunOptions {
   /**
@@ -220,10 +215,7 @@ export async function runDefinition(definition: ExperimentDefinition<Params>, op
     }
   }
 
-  const run: Run = {
-    schema: RUN_SCHEMA,
-    schemaVersion: RUN_SCHEMA_VERSION,
-    rsslabVersion: rsslabVersion(),
+  const run = assembleRun({
     kind: 'experiment',
     experiment: {
       id: def.id,
@@ -245,7 +237,7 @@ export async function runDefinition(definition: ExperimentDefinition<Params>, op
     variants: results,
     skipped,
     systemLog,
-  };
+  });
   emit({ type: 'experiment-end', run });
   return run;
 }
@@ -364,13 +356,10 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
 
   const derived = def.metrics ? def.metrics({ samples: out.samples, marks: out.marks, reports: out.reports }, plan.params, v) : {};
   out.metrics = { ...derived, ...(ending ?? {}) };
-  for (const h of def.headline) {
-    if (!h.metric.startsWith('metric.')) out.metrics[h.metric] = evaluateMetric(out, h.metric);
-  }
   const unmet: Record<string, string> = {};
   if (!c.speedUpApplied) unmet.speedUp = `${def.speedUp?.what ?? 'the experiment'} ran at the machine’s own pace (no --tune-system or not root)`;
   // what only the replay's body can check (it reads its own pages back); a real program does not report it
   if (subject.kind === 'real') unmet.replay = 'checked inside the replay only (the real program does not report it)';
-  out.expectations = out.status === 'ok' ? judge(out, def.expectations(v, plan.params), unmet) : [];
+  scoreVariant(out, def.headline, out.status === 'ok' ? def.expectations(v, plan.params) : [], unmet);
   return out;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 
 let cached: string | undefined;
 /** rsslab's own version, from package.json, recorded in every Run. */

@@ -5,12 +5,13 @@
 import { SampleDownsampler } from '../run/downsample.js';
 import type { Sample } from '../run/schema.js';
 import type { SampleLog } from './sample-log.js';
+import type { SampleStore } from './sample-store.js';
 
 const MAX_PINNED = 4096;
 /** Buckets kept in memory: at most ~9 samples each (first, min/max of four figures), whatever the duration. */
 export const WATCH_BUCKETS = 2048;
 
-export class WatchSamples {
+export class WatchSamples implements SampleStore {
   private readonly down: SampleDownsampler;
   private readonly pinned: Sample[] = [];
 

@@ -1,20 +1,21 @@
 // Watching any program from outside (a Go binary, a C reproducer, a Node service): start it, or
-// attach to a pid, sample it like an experiment child, and produce the same Run JSON.
+// attach to a pid, observe it through the experiments' own pipeline (observation.ts, the VariantRun
+// and Run of run-record.ts), and produce the same Run JSON. What is its own: marks from the program's
+// stdout, a stop after --duration or Ctrl-C, and a bounded sample store for watches of any length.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
-import { packageRoot } from '../native.js';
-import { RUN_SCHEMA, RUN_SCHEMA_VERSION, type Run, type Sample, type VariantRun } from '../run/schema.js';
-import { allocatorEnv, type AllocatorName } from '../system/allocators.js';
+import { packageRoot } from '../package-root.js';
+import type { Run, Sample, VariantRun } from '../run/schema.js';
+import { allocatorEnv } from '../system/allocators.js';
+import type { KnownAllocator } from '../run/allocator.js';
 import { readThpSettings } from '../probe/thp.js';
 import { describeLab } from './machine.js';
-import { ProcessProbe } from './process-probe.js';
-import { Sampler } from './sampler.js';
-import { UsageError } from './runner.js';
-import { rsslabVersion } from './version.js';
-import { evaluateMetric } from '../check/metric.js';
-import { judge } from '../check/expectations.js';
+import { Observation } from './observation.js';
+import { UsageError } from '../usage-error.js';
+import { assembleRun, scoreVariant } from './run-record.js';
+import { newVariantRun } from '../run/new-variant-run.js';
 import type { Expectation, Mark } from '../run/schema.js';
 import { createInterface } from 'node:readline';
 import type { RunObserver } from './events.js';
@@ -123,7 +124,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
   const env: Record<string, string> = { ...(o.env ?? {}) };
   let allocator: VariantRun['settings']['allocator'] = null;
   if (o.allocator) {
-    const a = allocatorEnv(o.allocator as AllocatorName, {}, { allocators: lab.allocators });
+    const a = allocatorEnv(o.allocator as KnownAllocator, {}, { allocators: lab.allocators });
     if (!a.ok) throw new UsageError(`--allocator ${o.allocator}: ${a.reason}`);
     Object.assign(env, a.env);
     allocator = { name: a.name, version: a.version, library: a.library };
@@ -162,34 +163,34 @@ export async function watch(o: WatchOptions): Promise<Run> {
   }
   const label = o.pid ? `pid ${o.pid}` : o.command!.join(' ');
   emit({ type: 'variant-start', experimentId: 'watch', variant: 'watched', label, repeat: 0 });
-  const probe = new ProcessProbe(pid, { thp: true, memFree: true, cgroupPath: null });
   let stop: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     stop = resolve;
   });
   let processGone = false;
   let lastRssBytes: number | null = null;
-  const sampler = new Sampler({
-    intervalMs: o.intervalMs,
+  const observation = new Observation({
+    pid,
     originMs,
-    tick: (tMs) => {
-      const s = probe.sample(tMs, []);
-      if (!s) {
-        processGone = true;
-        stop();
-        return false;
-      }
-      kept.add(s);
+    intervalMs: o.intervalMs,
+    probe: { thp: true, memFree: true, cgroupPath: null },
+    store: kept,
+    onSample: (s, atMark) => {
       lastRssBytes = s.rssBytes;
-      emit({ type: 'sample', experimentId: 'watch', variant: 'watched', tMs, rssBytes: s.rssBytes });
-      if (o.durationMs !== undefined && tMs >= o.durationMs) {
+      if (atMark) return true;
+      emit({ type: 'sample', experimentId: 'watch', variant: 'watched', tMs: s.tMs, rssBytes: s.rssBytes });
+      if (o.durationMs !== undefined && s.tMs >= o.durationMs) {
         stop();
         return false;
       }
       return true;
     },
+    onGone: () => {
+      processGone = true;
+      stop();
+    },
   });
-  sampler.start();
+  observation.start();
   if (child && o.markOnStdout && child.stdout) {
     const re = o.markOnStdout;
     const out = o.stdoutTo ?? process.stdout;
@@ -206,8 +207,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
       const phase = n === 1 ? name : `${name}#${n}`;
       stdoutMarks.push({ tMs, phase, label: line.trim() });
       // the boundary's own sample, full (regions, LazyFree), taken as soon as the line is read
-      const s = probe.sample(tMs, [], true);
-      if (s) kept.addMark(s);
+      const s = observation.mark(tMs);
       emit({ type: 'phase', experimentId: 'watch', variant: 'watched', phase, label: line.trim(), tMs, rssBytes: s?.rssBytes ?? 0 });
     });
   }
@@ -235,8 +235,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
       child!.kill('SIGKILL');
       await child;
     }
-    sampler.stop();
-    probe.close();
+    observation.close();
     log?.close();
     const elapsedMs = performance.now() - originMs;
     const stopped = { label, pid, killed, elapsedMs, phases: ['watch', ...stdoutMarks.map((m) => m.phase)], lastRssBytes };
@@ -251,28 +250,16 @@ export async function watch(o: WatchOptions): Promise<Run> {
     child.kill('SIGTERM');
     await child;
   }
-  const stats = sampler.stop();
-  probe.close();
+  const stats = observation.close();
   log?.close();
   const samples = kept.samples();
   const durationMs = performance.now() - originMs;
-  const watched: VariantRun = {
-    variant: 'watched',
-    label,
-    description: o.pid ? `an existing process, pid ${o.pid}` : `started by rsslab watch${o.thpDisable ? ' with PR_SET_THP_DISABLE' : ''}`,
-    repeat: 0,
-    status: 'ok',
-    startedAt: startedAt.toISOString(),
-    durationMs,
-    settings: { thp: readThpSettings(), knobs: [], env, nodeArgs: [], thpDisable: o.thpDisable ?? false, allocator, cgroup: null, skippedSettings: [] },
-    marks: [],
-    samples,
-    reports: [],
-    pageMaps: [],
-    sampler: stats,
-    expectations: [],
-    metrics: {},
-  };
+  const watched = newVariantRun(
+    { variant: 'watched', label, description: o.pid ? `an existing process, pid ${o.pid}` : `started by rsslab watch${o.thpDisable ? ' with PR_SET_THP_DISABLE' : ''}`, repeat: 0 },
+    { thp: readThpSettings(), knobs: [], env, nodeArgs: [], thpDisable: o.thpDisable ?? false, allocator, cgroup: null, skippedSettings: [] },
+    startedAt.toISOString(),
+  );
+  Object.assign(watched, { durationMs, samples, sampler: stats });
   // A command that died of a signal has no exit code (execa gives undefined): that is a failure
   // too, unless the signal was ours (--duration, Ctrl-C).
   const e = ended.exit;
@@ -283,12 +270,8 @@ export async function watch(o: WatchOptions): Promise<Run> {
   if (log) watched.sampleLog = { file: logName, samples: log.count, kept: samples.length, ...(log.error ? { error: log.error } : {}) };
   else if (kept.count > samples.length) watched.sampleLog = { file: null, samples: kept.count, kept: samples.length };
   watched.marks = watchMarks(samples, stdoutMarks, durationMs, o.settleMs, watched.settings.skippedSettings);
-  for (const h of HEADLINE) watched.metrics[h.metric] = evaluateMetric(watched, h.metric);
-  if (o.expect?.length) watched.expectations = judge(watched, o.expect);
-  const run: Run = {
-    schema: RUN_SCHEMA,
-    schemaVersion: RUN_SCHEMA_VERSION,
-    rsslabVersion: rsslabVersion(),
+  scoreVariant(watched, HEADLINE, o.expect ?? []);
+  const run = assembleRun({
     kind: 'watch',
     experiment: { id: 'watch', title: `watch: ${label}`, seed: null, summary: 'A program sampled from outside by rsslab watch.', story: [], params: {}, profile: 'default', headline: HEADLINE, series: ['anonHuge', 'lazyFree'] },
     machine: lab.machine,
@@ -298,7 +281,7 @@ export async function watch(o: WatchOptions): Promise<Run> {
     variants: [watched],
     skipped: [],
     systemLog: [],
-  };
+  });
   emit({ type: 'variant-end', experimentId: 'watch', result: watched });
   return run;
 }

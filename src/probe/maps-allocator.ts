@@ -2,12 +2,7 @@
 // into it (/proc/<pid>/maps). A real counterpart cannot ask itself the way the replay's child does
 // (dlsym on malloc), and the observer stays outside anyway. LD_PRELOAD maps the library; without one
 // a dynamically linked program uses glibc's malloc; a static Go binary maps no libc at all.
-
-export interface MappedAllocator {
-  name: string;
-  version: string | null;
-  library: string | null;
-}
+import type { AllocatorRecord } from '../run/allocator.js';
 
 const KNOWN: Array<{ name: string; pattern: RegExp }> = [
   { name: 'jemalloc', pattern: /\/libjemalloc\.so[^\s]*$/ },
@@ -25,7 +20,7 @@ function pathsOf(maps: string): string[] {
 }
 
 /** The allocator mapped into a process, from the text of its /proc/<pid>/maps. */
-export function allocatorFromMaps(maps: string): MappedAllocator {
+export function allocatorFromMaps(maps: string): AllocatorRecord {
   const paths = pathsOf(maps);
   for (const k of KNOWN) {
     const lib = paths.find((p) => k.pattern.test(p));

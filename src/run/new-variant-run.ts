@@ -1,12 +1,12 @@
-// A VariantRun before anything happened: the runner fills it as the child runs, the workshop keeps a
-// live copy of it from the runner's events.
+// A VariantRun before anything happened: the runner fills it as the child runs, `rsslab watch` as it
+// watches, the workshop keeps a live copy of it from the runner's events.
 import type { VariantRun, VariantSettings } from './schema.js';
 
-export function newVariantRun(who: Pick<VariantRun, 'variant' | 'label' | 'description' | 'repeat'>, settings: VariantSettings): VariantRun {
+export function newVariantRun(who: Pick<VariantRun, 'variant' | 'label' | 'description' | 'repeat'>, settings: VariantSettings, startedAt = new Date().toISOString()): VariantRun {
   return {
     ...who,
     status: 'ok',
-    startedAt: new Date().toISOString(),
+    startedAt,
     durationMs: 0,
     settings,
     marks: [],

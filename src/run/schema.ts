@@ -3,6 +3,9 @@
 // it holds the machine, the settings in force and the allocator, so it can be re-checked and
 // re-drawn long after the machine is gone. Documented for users in docs/run-schema.md.
 
+import type { AllocatorRecord } from './allocator.js';
+export type { AllocatorRecord, KnownAllocator } from './allocator.js';
+
 export const RUN_SCHEMA = 'rsslab.run' as const;
 export const RUN_SCHEMA_VERSION = 2 as const;
 /** Versions this rsslab reads: 1 had no `subject` (every variant run was the replay). */
@@ -35,7 +38,7 @@ export interface MachineInfo {
   thp: ThpSettings;
   cgroup: { version: 1 | 2 | null; memoryControllerPath: string | null; writable: boolean };
   features: { madvFree: boolean; madvCollapse: boolean; madvCold: boolean; madvPageout: boolean; pagemap: boolean };
-  allocators: Array<{ name: string; library: string | null; version: string | null }>;
+  allocators: AllocatorRecord[];
   node: string;
 }
 
@@ -53,7 +56,7 @@ export interface VariantSettings {
   env: Record<string, string>; // env given to the child on top of the parent's (LD_PRELOAD, MALLOC_CONF, ...)
   nodeArgs: string[]; // e.g. --expose-gc, --max-old-space-size=...
   thpDisable: boolean; // prctl(PR_SET_THP_DISABLE) in the child
-  allocator: { name: string; version: string | null; library: string | null } | null; // as detected inside the child
+  allocator: AllocatorRecord | null; // as detected inside the child
   cgroup: { version: 1 | 2; path: string; limitBytes: number } | null;
   /** what the variant wanted but could not have, and why (no root, no consent, missing allocator...) */
   skippedSettings: Array<{ what: string; reason: string }>;

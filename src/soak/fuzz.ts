@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import type { FuzzCounts } from './fuzz-ops.js';
 import type { SoakArea, SoakAreaResult, SoakOptions } from './area.js';
 

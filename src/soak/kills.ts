@@ -16,7 +16,7 @@ import { execa, type ResultPromise } from 'execa';
 import { seeded } from '../check/permutation.js';
 import { snapshotKnobs, type KnobSnapshot } from '../system/knobs.js';
 import { withSystemLock } from '../system/lock.js';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import type { SoakArea, SoakAreaResult } from './area.js';
 
 const SIGNALS = ['SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGKILL', 'SIGINT', 'SIGTERM'] as const;

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import type { SoakArea, SoakAreaResult } from './area.js';
 import { AREAS, updateReliabilityDoc } from './doc.js';
 

@@ -6,9 +6,7 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
-
-export const ALLOCATOR_NAMES = ['glibc', 'jemalloc', 'mimalloc', 'tcmalloc'] as const;
-export type AllocatorName = (typeof ALLOCATOR_NAMES)[number];
+import { KNOWN_ALLOCATORS, type KnownAllocator } from '../run/allocator.js';
 
 interface Candidate {
   sonames: string[];
@@ -16,7 +14,7 @@ interface Candidate {
   install: string;
 }
 
-const CANDIDATES: Record<Exclude<AllocatorName, 'glibc'>, Candidate> = {
+const CANDIDATES: Record<Exclude<KnownAllocator, 'glibc'>, Candidate> = {
   jemalloc: { sonames: ['libjemalloc.so.2'], packages: ['libjemalloc2'], install: 'apt-get install libjemalloc2' },
   mimalloc: {
     sonames: ['libmimalloc.so.2', 'libmimalloc.so.2.0', 'libmimalloc.so'],
@@ -69,8 +67,9 @@ function upstreamVersion(debian: string): string {
   return debian.replace(/^\d+:/, '').replace(/-[^-]*$/, '').replace(/[+~](ds|dfsg)\d*$/, '');
 }
 
-export interface AllocatorInfo {
-  name: AllocatorName;
+/** An allocator library as found on this machine (or not found, and why): what can be preloaded. */
+export interface InstalledAllocator {
+  name: KnownAllocator;
   /** the library to preload (null for glibc: it is already there) */
   library: string | null;
   version: string | null;
@@ -89,13 +88,13 @@ export interface FindAllocatorsOptions {
   ldconfig?: LdconfigEntry[];
 }
 
-function glibcInfo(): AllocatorInfo {
+function glibcInfo(): InstalledAllocator {
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
   const version = header?.glibcVersionRuntime ?? null;
   return { name: 'glibc', library: null, version, versionSource: version === null ? null : 'runtime', package: null, found: true, reason: null };
 }
 
-function versionOf(root: string, candidate: Candidate, library: string): Pick<AllocatorInfo, 'version' | 'versionSource' | 'package'> {
+function versionOf(root: string, candidate: Candidate, library: string): Pick<InstalledAllocator, 'version' | 'versionSource' | 'package'> {
   let real = library;
   try {
     real = realpathSync(library);
@@ -161,10 +160,10 @@ function locate(root: string, candidate: Candidate, ldconfig: LdconfigEntry[]): 
 }
 
 /** Synchronous search of the standard directories (and a given ldconfig listing). */
-export function findAllocatorsSync(options: FindAllocatorsOptions = {}): AllocatorInfo[] {
+export function findAllocatorsSync(options: FindAllocatorsOptions = {}): InstalledAllocator[] {
   const root = options.root ?? '/';
   const ldconfig = options.ldconfig ?? [];
-  const result: AllocatorInfo[] = [glibcInfo()];
+  const result: InstalledAllocator[] = [glibcInfo()];
   for (const name of ['jemalloc', 'mimalloc', 'tcmalloc'] as const) {
     const candidate = CANDIDATES[name];
     const { library, distrust } = locate(root, candidate, ldconfig);
@@ -244,7 +243,7 @@ export function untrustedLibraryReason(library: string, root = '/'): string | nu
 }
 
 /** Every allocator with its library and version, or why it is missing. glibc is always there. */
-export async function findAllocators(options: FindAllocatorsOptions = {}): Promise<AllocatorInfo[]> {
+export async function findAllocators(options: FindAllocatorsOptions = {}): Promise<InstalledAllocator[]> {
   const root = options.root ?? '/';
   const ldconfig = options.ldconfig ?? (root === '/' ? await readLdconfig() : []);
   return findAllocatorsSync({ root, ldconfig });
@@ -264,8 +263,8 @@ export interface AllocatorOptions {
 }
 
 export type AllocatorEnvResult =
-  | { ok: true; name: AllocatorName; library: string | null; version: string | null; env: Record<string, string> }
-  | { ok: false; name: AllocatorName; skipped: true; reason: string };
+  | { ok: true; name: KnownAllocator; library: string | null; version: string | null; env: Record<string, string> }
+  | { ok: false; name: KnownAllocator; skipped: true; reason: string };
 
 function checkValue(what: string, value: string | number | boolean, forbidden: RegExp): string {
   const text = String(value);
@@ -305,12 +304,12 @@ function prefixed(prefix: string, values: Record<string, string | number | boole
  * error; an option for the wrong allocator is a TypeError.
  */
 export function allocatorEnv(
-  name: AllocatorName,
+  name: KnownAllocator,
   options: AllocatorOptions = {},
-  context: { allocators?: AllocatorInfo[]; baseEnv?: NodeJS.ProcessEnv } = {},
+  context: { allocators?: InstalledAllocator[]; baseEnv?: NodeJS.ProcessEnv } = {},
 ): AllocatorEnvResult {
-  if (!(ALLOCATOR_NAMES as readonly string[]).includes(name)) {
-    throw new TypeError(`unknown allocator "${String(name)}": one of ${ALLOCATOR_NAMES.join(', ')}`);
+  if (!(KNOWN_ALLOCATORS as readonly string[]).includes(name)) {
+    throw new TypeError(`unknown allocator "${String(name)}": one of ${KNOWN_ALLOCATORS.join(', ')}`);
   }
   const wrong = (option: string, owner: string): never => {
     throw new TypeError(`${option} only applies to ${owner}, not to ${name}`);

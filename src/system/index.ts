@@ -43,15 +43,13 @@ export { removeCgroupDir, CGROUP_NAME_MARK, type RemoveResult } from './cgroup-r
 export { planV2, SELF_LEAF_PREFIX, type V2Plan, type V2Inspect } from './cgroup-v2-plan.js';
 export { delegate, undoDelegation, type DelegationEntry, type UndoResult } from './cgroup-delegate.js';
 export {
-  ALLOCATOR_NAMES,
   parseLdconfig,
   parseDpkgStatus,
   findAllocators,
   findAllocatorsSync,
   allocatorEnv,
   mergeGlibcTunables,
-  type AllocatorName,
-  type AllocatorInfo,
+  type InstalledAllocator,
   type AllocatorOptions,
   type AllocatorEnvResult,
   type LdconfigEntry,

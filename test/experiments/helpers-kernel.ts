@@ -3,7 +3,7 @@
 // machine was left exactly as found.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/native.js';
+import { packageRoot } from '../../src/package-root.js';
 import { runExperiment } from '../../src/experiment-source.js';
 import { evaluateMetric } from '../../src/check/metric.js';
 import { snapshotKnobs, type KnobSnapshot } from '../../src/system/knobs.js';

@@ -3,7 +3,6 @@
 // each bucket's extremes — and its report stays small. Fed with synthetic samples (an hour at 20 ms
 // is 180,000; a day is 4.32 million) and once for real, a C program watched at 2 ms.
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execa } from 'execa';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { WatchSamples } from '../../src/lab/watch-samples.js';
 import { syntheticRun, syntheticSample } from '../../src/soak/synthetic-run.js';
 import { writeReports } from '../../src/report/write.js';
 import { echartsScript } from '../../src/report/html.js';
+import { buildMapFree } from '../helpers/map-free.js';
 import { watch } from '../../src/lab/watch.js';
 import { evaluateMetric } from '../../src/check/metric.js';
 import type { Sample } from '../../src/run/schema.js';
@@ -140,25 +140,15 @@ describe('a long watch, fed', () => {
   }, 120_000);
 });
 
+// empty when there is no C compiler: those tests skip and say so
 let bin = '';
-let cc: string | null = null;
 beforeAll(async () => {
-  for (const c of ['cc', 'gcc']) {
-    const r = await execa(c, ['--version'], { reject: false });
-    if (r.exitCode === 0) {
-      cc = c;
-      break;
-    }
-  }
-  if (!cc) return;
-  const dir = mkdtempSync(join(tmpdir(), 'rsslab-longwatch-bin-'));
-  bin = join(dir, 'map-free');
-  await execa(cc, ['-O2', '-Wall', '-o', bin, join(import.meta.dirname, '../fixtures/c/map-free.c')]);
+  bin = (await buildMapFree()) ?? '';
 });
 
 describe('a long watch, for real', () => {
   it('watch - at 2 ms with 16 buckets: every sample in the log, the Run bounded, and its peak is the log\'s peak', async (ctx) => {
-    if (!cc) {
+    if (!bin) {
       console.warn('skipped: no C compiler (cc/gcc) to build the reproducer');
       ctx.skip();
     }

@@ -10,7 +10,7 @@ import { realSubject } from '../../src/lab/real-subject.js';
 import { buildCounterpart } from '../../src/lab/counterpart-build.js';
 import { findAllocatorsSync } from '../../src/system/allocators.js';
 import { findExecutable } from '../../src/lab/toolchain.js';
-import { packageRoot } from '../../src/native.js';
+import { packageRoot } from '../../src/package-root.js';
 import type { Run, VariantRun } from '../../src/run/schema.js';
 import { isRoot, machineState, staleBuild, unheld, type MachineState } from '../experiments/helpers-kernel.js';
 import { join } from 'node:path';

@@ -3,30 +3,20 @@ import { execa } from 'execa';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildMapFree } from '../helpers/map-free.js';
 import { watch } from '../../src/lab/watch.js';
 import { evaluateMetric } from '../../src/check/metric.js';
 
 const MiB = 1 << 20;
+// empty when there is no C compiler: those tests skip and say so
 let bin = '';
-let cc: string | null = null;
-
 beforeAll(async () => {
-  for (const c of ['cc', 'gcc']) {
-    const r = await execa(c, ['--version'], { reject: false });
-    if (r.exitCode === 0) {
-      cc = c;
-      break;
-    }
-  }
-  if (!cc) return;
-  const dir = mkdtempSync(join(tmpdir(), 'rsslab-watch-'));
-  bin = join(dir, 'map-free');
-  await execa(cc, ['-O2', '-Wall', '-o', bin, join(import.meta.dirname, '../fixtures/c/map-free.c')]);
+  bin = (await buildMapFree()) ?? '';
 });
 
 describe('watch (sampler from outside)', () => {
   it('watch - sees a C program’s RSS rise by 128 MiB and fall again', async (ctx) => {
-    if (!cc) {
+    if (!bin) {
       console.warn('skipped: no C compiler (cc/gcc) to build the reproducer');
       ctx.skip();
     }
@@ -46,7 +36,7 @@ describe('watch (sampler from outside)', () => {
   });
 
   it('watch --pid - attaches to a running process and follows it until it exits', async (ctx) => {
-    if (!cc) {
+    if (!bin) {
       console.warn('skipped: no C compiler (cc/gcc) to build the reproducer');
       ctx.skip();
     }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allocatorEnv, findAllocators, findAllocatorsSync, mergeGlibcTunables, parseLdconfig, untrustedLibraryReason, type AllocatorInfo } from '../../src/system/allocators.js';
+import { allocatorEnv, findAllocators, findAllocatorsSync, mergeGlibcTunables, parseLdconfig, untrustedLibraryReason, type InstalledAllocator } from '../../src/system/allocators.js';
 import { FIXTURES, removeTree, skipReason, tempStateDir } from './helpers.js';
 
 const cleanups: string[] = [];
@@ -29,7 +29,7 @@ describe('ldconfig parser (captured on this machine)', () => {
 });
 
 const found = await findAllocators();
-const byName = (name: string): AllocatorInfo | undefined => found.find((a) => a.name === name);
+const byName = (name: string): InstalledAllocator | undefined => found.find((a) => a.name === name);
 const allThree = ['jemalloc', 'mimalloc', 'tcmalloc'].every((n) => byName(n)?.found === true);
 const missing = found.filter((a) => !a.found).map((a) => a.reason).join('; ');
 
