@@ -29,7 +29,8 @@ const FULL_SHARE = 0.25;
 
 export class ProcessProbe {
   private probe: SampleProbe;
-  private reopened = false;
+  private opens = 1;
+  private samplesSinceOpen = 0;
   private pagemap: PageMapReader | null = null;
   private tagged = '';
   private lastFullMs = Number.NEGATIVE_INFINITY;
@@ -50,15 +51,25 @@ export class ProcessProbe {
   sample(tMs: number, regions: TaggedRegion[], full = false): Sample | null {
     this.setRegions(regions);
     const s = this.take(tMs, full);
-    if (s !== null || this.reopened || !existsSync(`/proc/${this.pid}`)) return s;
-    // The process lives but its files read empty: it exec'd (`watch --thp-disable`'s wrapper does),
-    // and files opened before belong to the old mm. Open them again, once.
-    this.reopened = true;
+    if (s !== null) {
+      this.samplesSinceOpen++;
+      return s;
+    }
+    // The process lives but its files read empty: it exec'd, and files opened before belong to the
+    // old mm. A program may exec more than once (`watch --thp-disable`'s wrapper; a pyenv or rbenv
+    // shim is a shell script that execs the interpreter), so open again whenever the files in hand
+    // gave samples, or when they are the first ones (opened between fork and exec). Files that read
+    // empty straight after opening belong to a process that is exiting (a zombie has no mm).
+    if (!existsSync(`/proc/${this.pid}`) || (this.samplesSinceOpen === 0 && this.opens > 1)) return null;
+    this.opens++;
+    this.samplesSinceOpen = 0;
     this.probe.close();
     this.probe = this.open();
     this.tagged = '';
     this.setRegions(regions);
-    return this.take(tMs, full);
+    const again = this.take(tMs, full);
+    if (again !== null) this.samplesSinceOpen++;
+    return again;
   }
 
   private setRegions(regions: TaggedRegion[]): void {

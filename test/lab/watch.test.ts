@@ -64,6 +64,26 @@ describe('watch (sampler from outside)', () => {
     expect(readFileSync(out, 'utf8')).toMatch(/THP_enabled:\s+0/);
   });
 
+  it('watch - a command that execs more than once (a pyenv-style shim: shell, then shell, then the program) is followed to its end, not killed', async (ctx) => {
+    if (!bin) {
+      console.warn('skipped: no C compiler (cc/gcc) to build the reproducer');
+      ctx.skip();
+    }
+    // each exec gives the process a new mm, and /proc files opened before it read ESRCH: the probe
+    // must open them again each time (it used to do so once, then took the shim's second exec for an
+    // exit and SIGTERMed the program)
+    const script = `sleep 0.15; exec /bin/sh -c 'sleep 0.15; exec ${bin} 64 400'`;
+    const run = await watch({ command: ['/bin/sh', '-c', script], intervalMs: 10 });
+    const v = run.variants[0]!;
+    expect(v.failure?.reason).toBeUndefined();
+    expect(v.status).toBe('ok');
+    expect(v.durationMs).toBeGreaterThan(600);
+    // the last program's 64 MiB was seen, and its free
+    const peak = evaluateMetric(v, 'rss@max')!;
+    expect(peak - v.samples[0]!.rssBytes).toBeGreaterThan(56 * MiB);
+    expect(peak - evaluateMetric(v, 'rss@last')!).toBeGreaterThan(56 * MiB);
+  });
+
   it('watch - a command that does not exist is a clear error, not a crash', async () => {
     await expect(watch({ command: ['/nonexistent/rsslab-no-such-binary'], intervalMs: 20 })).rejects.toThrow(/rsslab-no-such-binary/);
   });
