@@ -29,3 +29,11 @@ describe.skipIf(whySkip !== null)('speedUp.from (real kernel, root)', () => {
     expect(after.knobs).toEqual(before.knobs);
   }, 15 * 60_000 + 60_000);
 });
+
+describe('speedUp.from (definition check)', () => {
+  it('definition - a speedUp.from that is not a phase id is refused with what to write', async () => {
+    const mod = (await import(pathToFileURL(join(import.meta.dirname, '../fixtures/experiments/speed-up-from.mjs')).href)) as { default: Parameters<typeof runExperiment>[0] & { speedUp: object } };
+    const bad = { ...mod.default, speedUp: { ...mod.default.speedUp, from: 5 } } as never;
+    await expect(runExperiment(bad, { interactive: false })).rejects.toThrow(/speedUp\.from must be the id of a phase \(its mark applies the knobs\), got 5/);
+  });
+});
