@@ -1,7 +1,7 @@
 // Seed 004 on the Go runtime: the seed's server never called madvise; its huge pages came from THP
 // "enabled=always", and its freed heap came back as huge pages while it idled. This program lays out
 // its heap the way the Bugzilla loop lays out its region — in every 2 MiB, one long-lived 8 KiB object
-// (one runtime page, the smallest span) after a 2 MiB − 8 KiB object — touches it, drops the large
+// (one runtime page, a span of its own) after a 2 MiB − 8 KiB object — touches it, drops the large
 // objects and calls debug.FreeOSMemory() (what the background scavenger does over minutes), then idles.
 //
 // The program itself makes no madvise call. What the runtime does when it returns the free runs is

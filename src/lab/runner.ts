@@ -317,6 +317,8 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
             const made = session.apply({ ...def.speedUp?.knobs, ...plan.knobs });
             knobs.push(...made);
             spedUpAtMark = true;
+            // the pace khugepaged ran at in the phase the speed-up is for (the changes list says from what)
+            out.settings.thp = readThpSettings();
             c.note(`${def.id}/${name}: ${def.speedUp?.what ?? 'the speed-up'} sped up from phase ${speedUpFrom}`, 'info');
           }
         : null;

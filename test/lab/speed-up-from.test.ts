@@ -25,6 +25,8 @@ describe.skipIf(whySkip !== null)('speedUp.from (real kernel, root)', () => {
     expect(seen('early')).toBe(machine);
     expect(seen('late')).toBe(123);
     expect(v.settings.knobs).toEqual([{ path: KNOB, from: String(machine), to: '123' }]);
+    // the settings recorded are those of the phase the speed-up is for
+    expect(v.settings.thp.scanSleepMs).toBe(123);
     const after = await machineState();
     expect(after.knobs).toEqual(before.knobs);
   }, 15 * 60_000 + 60_000);
