@@ -47,6 +47,9 @@ export function checkDefinition(x: unknown, where?: string): ExperimentDefinitio
   for (const k of ['story', 'headline', 'series'] as const) if (!Array.isArray(x[k])) problems.push(`${k} must be an array`);
   if (x.metrics !== undefined && typeof x.metrics !== 'function') problems.push('metrics must be a function when given');
   if (x.timeoutMs !== undefined && typeof x.timeoutMs !== 'function') problems.push('timeoutMs must be a function (params) => ms when given');
+  if (x.speedUp !== undefined && isObject(x.speedUp) && x.speedUp.from !== undefined && (typeof x.speedUp.from !== 'string' || x.speedUp.from === '')) {
+    problems.push(`speedUp.from must be the id of a phase (its mark applies the knobs), got ${JSON.stringify(x.speedUp.from)}`);
+  }
   if (problems.length) {
     const hint = typeof x.body === 'function' && problems.some((p) => /^(params|quick|story|headline|series) /.test(p)) ? " (defineExperiment() from 'rsslab' fills in params, quick, story, headline and series)" : '';
     throw new DefinitionError(`the experiment${from} is not a valid definition: ${problems.join('; ')}${hint}`);

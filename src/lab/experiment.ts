@@ -137,6 +137,12 @@ export interface ExperimentDefinition<P extends Params = Params> {
     /** what the knobs speed up, as the notices name it (e.g. "khugepaged") */
     what: string;
     knobs: Partial<Record<KnobName, string | number>>;
+    /**
+     * The phase whose mark applies the knobs (journaled first, after that mark's sample, before the
+     * subject is acked), so what the earlier phases leave is sampled at the machine's own pace.
+     * Absent: applied before the subject starts.
+     */
+    from?: string;
     /** shown when not applied: how long the effect takes at the machine's own pace */
     withoutIt: (machineKnobs: Record<string, string>, params: P) => string;
   };

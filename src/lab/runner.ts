@@ -263,7 +263,7 @@ async function openSessionNoticing(waitMs: number, note: (m: string, level?: 'sy
 function describeChanges(def: ExperimentDefinition<Params>, plans: VariantPlan[], lab: LabMachine): string[] {
   const out: string[] = [];
   if (def.speedUp && lab.tune.ok) {
-    for (const [k, v] of Object.entries(def.speedUp.knobs)) out.push(`${k}: ${lab.knobValues[k] ?? '?'} -> ${v} (to see ${def.speedUp.what}'s effect in seconds)`);
+    for (const [k, v] of Object.entries(def.speedUp.knobs)) out.push(`${k}: ${lab.knobValues[k] ?? '?'} -> ${v} (to see ${def.speedUp.what}'s effect in seconds${def.speedUp.from ? `, from phase ${def.speedUp.from}` : ''})`);
   }
   for (const p of plans) {
     if (p.skip) continue;
@@ -293,12 +293,40 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
   const knobs: KnobChange[] = [];
   let cgroup: ReturnType<SystemSession['createCgroup']> | null = null;
   let ending: { oomKills: number | null; cgroupPeakBytes: number | null; killedBySignal: number } | null = null;
+  const speedUpFrom = c.speedUpApplied ? (def.speedUp?.from ?? null) : null;
+  let spedUpAtMark = false;
   try {
     if (c.session) {
-      const wanted = { ...(c.speedUpApplied ? def.speedUp?.knobs : {}), ...plan.knobs };
+      const wanted = { ...(c.speedUpApplied && speedUpFrom === null ? def.speedUp?.knobs : {}), ...plan.knobs };
       knobs.push(...c.session.apply(wanted));
       if (plan.cgroupLimitBytes !== null) cgroup = c.session.createCgroup(plan.cgroupLimitBytes);
     }
+    const session = c.session;
+    // The speed-up from a later phase: at that mark, after its sample, before the subject goes on.
+    // session.apply journals each original before writing it; the finally below restores it.
+    const applySpeedUpAt =
+      session && speedUpFrom !== null
+        ? (mark: Mark): void => {
+            if (mark.phase !== speedUpFrom || spedUpAtMark) return;
+            const made = session.apply({ ...def.speedUp?.knobs, ...plan.knobs });
+            knobs.push(...made);
+            spedUpAtMark = true;
+            // the pace khugepaged ran at in the phase the speed-up is for (the changes list says from what)
+            out.settings.thp = readThpSettings();
+            c.note(`${def.id}/${name}: ${def.speedUp?.what ?? 'the speed-up'} sped up from phase ${speedUpFrom}`, 'info');
+          }
+        : null;
+    const outerBeforeAck = c.opts.beforeAck;
+    const beforeAck =
+      applySpeedUpAt || outerBeforeAck
+        ? async (mark: Mark): Promise<void> => {
+            try {
+              applySpeedUpAt?.(mark);
+            } finally {
+              if (outerBeforeAck) await outerBeforeAck({ experimentId: def.id, variant: name, ...mark });
+            }
+          }
+        : null;
     out.settings.thp = readThpSettings();
     out.settings.knobs = knobs;
     if (cgroup) out.settings.cgroup = { version: cgroup.version, path: cgroup.path, limitBytes: cgroup.limitBytes };
@@ -329,7 +357,7 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
       onSample: (s) => c.emit({ type: 'sample', experimentId: def.id, variant: name, tMs: s.tMs, rssBytes: s.rssBytes, sample: s }),
       onReport: (report) => c.emit({ type: 'report', experimentId: def.id, variant: name, report }),
       onPageMap: (pageMap) => c.emit({ type: 'page-map', experimentId: def.id, variant: name, pageMap }),
-      ...(c.opts.beforeAck ? { beforeAck: (mark: Mark) => c.opts.beforeAck!({ experimentId: def.id, variant: name, ...mark }) } : {}),
+      ...(beforeAck ? { beforeAck } : {}),
       onLog: (m) => c.note(`${def.id}/${name}: ${m}`, 'info'),
     });
     Object.assign(out, { marks: obs.marks, samples: obs.samples, reports: obs.reports, pageMaps: obs.pageMaps, sampler: obs.sampler, durationMs: obs.durationMs });
@@ -358,6 +386,7 @@ async function runVariant(def: ExperimentDefinition<Params>, plan: VariantPlan, 
   out.metrics = { ...derived, ...(ending ?? {}) };
   const unmet: Record<string, string> = {};
   if (!c.speedUpApplied) unmet.speedUp = `${def.speedUp?.what ?? 'the experiment'} ran at the machine’s own pace (no --tune-system or not root)`;
+  else if (speedUpFrom !== null && !spedUpAtMark) unmet.speedUp = `${def.speedUp?.what ?? 'the experiment'} was not sped up: phase ${speedUpFrom} was never reached or its knobs could not be written`;
   // what only the replay's body can check (it reads its own pages back); a real program does not report it
   if (subject.kind === 'real') unmet.replay = 'checked inside the replay only (the real program does not report it)';
   scoreVariant(out, def.headline, out.status === 'ok' ? def.expectations(v, plan.params) : [], unmet);

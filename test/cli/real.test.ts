@@ -16,7 +16,10 @@ describe('rsslab CLI - real counterparts', () => {
     expect(r.stdout).toMatch(/real thp-loop +the seed's C loop \(c: counterparts\/thp-khugepaged\/thp_loop\.c\)/);
     const j = await rsslab(['list', '--json']);
     const thp = (JSON.parse(j.stdout) as { experiments: Array<{ id: string; counterparts: Array<{ id: string; sources: string[]; apt: string[] }> }> }).experiments.find((e) => e.id === 'thp-khugepaged')!;
-    expect(thp.counterparts).toEqual([expect.objectContaining({ id: 'thp-loop', sources: ['counterparts/thp-khugepaged/thp_loop.c'], apt: ['gcc'] })]);
+    expect(thp.counterparts).toEqual([
+      expect.objectContaining({ id: 'thp-loop', sources: ['counterparts/thp-khugepaged/thp_loop.c'], apt: ['gcc'] }),
+      expect.objectContaining({ id: 'go-heap', sources: ['counterparts/thp-khugepaged/main.go'], apt: ['golang-go'] }),
+    ]);
   });
 
   it('doctor - says which counterpart compilers this machine has, and the apt-get line for a missing one', async () => {
@@ -39,7 +42,10 @@ describe('rsslab CLI - real counterparts', () => {
     expect(r.stdout).toMatch(/nohugepage \(real thp-loop\): skipped — counterpart thp-loop needs the c compiler `cc`, which is not on PATH: apt-get install gcc/);
     const run = JSON.parse(readFileSync(join(out, 'thp-khugepaged.json'), 'utf8')) as { variants: unknown[]; skipped: unknown[] };
     expect(run.variants).toEqual([]);
-    expect(run.skipped).toEqual([{ variant: 'nohugepage', counterpart: 'thp-loop', reason: 'counterpart thp-loop needs the c compiler `cc`, which is not on PATH: apt-get install gcc' }]);
+    expect(run.skipped).toEqual([
+      { variant: 'nohugepage', counterpart: 'thp-loop', reason: 'counterpart thp-loop needs the c compiler `cc`, which is not on PATH: apt-get install gcc' },
+      { variant: 'nohugepage', counterpart: 'go-heap', reason: 'counterpart go-heap needs the go compiler `go`, which is not on PATH: apt-get install golang-go' },
+    ]);
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toMatch(/\*\*nohugepage \(real thp-loop\)\*\* skipped: .*apt-get install gcc/);
   });
 });

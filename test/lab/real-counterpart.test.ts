@@ -60,7 +60,7 @@ describe.skipIf(whySkip !== null)('real counterparts (thp-khugepaged, quick, rea
     if (r.subject?.kind !== 'real') throw new Error('not real');
     expect(r.subject.binarySha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.subject.args).toContain(`bytes=${run.experiment.params.regionBytes}`);
-    expect(run.experiment.counterparts).toEqual([expect.objectContaining({ id: 'thp-loop', language: 'c' })]);
+    expect(run.experiment.counterparts).toEqual([expect.objectContaining({ id: 'thp-loop', language: 'c' }), expect.objectContaining({ id: 'go-heap', language: 'go' })]);
   });
 
   it('real default - the seed\'s loop speaks the replay\'s phases and meets every expectation: khugepaged regrows it', () => {
