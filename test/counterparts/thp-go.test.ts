@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/experiment-source.js';
 import { findExecutable } from '../../src/lab/toolchain.js';
-import { packageRoot } from '../../src/native.js';
+import { packageRoot } from '../../src/package-root.js';
 import type { Run, VariantRun } from '../../src/run/schema.js';
 import { isRoot, machineState, metric, staleBuild, unheld, type MachineState, MiB } from '../experiments/helpers-kernel.js';
 
