@@ -14,6 +14,7 @@ import { benchAddon, compileC, compileLoop, type Compiled } from './addon-bench.
 import { startHolder } from './holder.js';
 import { benchPageMap } from './pagemap-bench.js';
 import { BENCH_NAMES, PROFILES, parseOnly, type BenchName, type BenchProfile, type HolderSpec } from './profile.js';
+import { benchLongReport } from './long-report-bench.js';
 import { benchReport } from './report-bench.js';
 import { benchReproduce } from './reproduce-bench.js';
 import { BENCH_SCHEMA, BENCH_SCHEMA_VERSION, type BenchResults } from './result.js';
@@ -156,6 +157,7 @@ export async function runBench(opts: CliOptions, argv: string[]): Promise<{ resu
     addon: { compiler: null, figures: [] },
     pageMap: [],
     report: null,
+    longReport: null,
     skipped: [],
     errors: [],
   };
@@ -169,6 +171,13 @@ export async function runBench(opts: CliOptions, argv: string[]): Promise<{ resu
       r.report = await benchReport();
     } catch (e) {
       r.errors.push({ bench: 'report', what: 'madv-free quick', message: errorMessage(e) });
+    }
+    log(`report: ${profile.longReportSamples} watch samples through WatchSamples + the sample log, written, opened ${profile.longReportOpens}× in chromium`);
+    try {
+      r.longReport = await benchLongReport(profile.longReportSamples, profile.longReportOpens);
+      if (r.longReport.openSkipped !== null) r.skipped.push({ bench: 'report', reason: `the long report was not opened: ${r.longReport.openSkipped}` });
+    } catch (e) {
+      r.errors.push({ bench: 'report', what: `long report, ${profile.longReportSamples} samples`, message: errorMessage(e) });
     }
   }
   r.loadAverage.end = os.loadavg();

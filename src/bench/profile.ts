@@ -32,6 +32,9 @@ export interface BenchProfile {
   addonRepeats: number;
   /** experiments × variants timed to their effect */
   reproduce: Array<'thp-khugepaged' | 'madv-free' | 'faiss-cycles'>;
+  /** samples fed to the long report (an hour at 20 ms is 180,000) and how many times chromium opens it */
+  longReportSamples: number;
+  longReportOpens: number;
 }
 
 const sizes = (list: number[], hint: HolderSpec['hint']): HolderSpec[] => list.map((totalBytes) => ({ totalBytes, mappings: 1, hint }));
@@ -52,6 +55,8 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     addonRegionBytes: 256 * MiB,
     addonRepeats: 7,
     reproduce: ['thp-khugepaged', 'madv-free', 'faiss-cycles'],
+    longReportSamples: 180_000,
+    longReportOpens: 5,
   },
   quick: {
     name: 'quick',
@@ -67,6 +72,9 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     addonRegionBytes: 8 * MiB,
     addonRepeats: 2,
     reproduce: ['madv-free'],
+    // six minutes at 20 ms: the downsample bounds the page the same way, the feed takes a tenth of the time
+    longReportSamples: 18_000,
+    longReportOpens: 1,
   },
 };
 

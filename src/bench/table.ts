@@ -134,6 +134,25 @@ export function renderTables(r: BenchResults): string {
       ),
     );
   }
+  if (r.longReport) {
+    const l = r.longReport;
+    out.push('', `A long watch's report (${formatCount(l.samplesFed)} samples at ${l.intervalMs} ms through WatchSamples and the sample log, then the HTML writer):`);
+    out.push(
+      table(
+        ['samples logged', 'kept', 'fed in', 'written in', 'report', 'opened, drawn (median)', 'first open', 'DOMContentLoaded'],
+        [[
+          formatCount(l.samplesLogged),
+          formatCount(l.samplesKept),
+          formatMs(l.feedMs),
+          formatMs(l.writeMs),
+          formatBytes(l.reportBytes),
+          l.open ? formatMs(l.open.drawnMs.median) : `skipped: ${l.openSkipped ?? ''}`,
+          l.open ? formatMs(l.open.firstDrawnMs) : '—',
+          l.open ? formatMs(l.open.domContentLoadedMs.median) : '—',
+        ]],
+      ),
+    );
+  }
   const goals = goalRows(r);
   if (goals.length > 0) {
     out.push('', 'Goals, each against its reference measured in this run:');

@@ -98,6 +98,26 @@ describe('npm run bench', () => {
       expect(res.report!.inlinedLibraryBytes).toBeLessThan(res.report!.bundleBytes);
       expect(res.report!.reportBytes).toBeGreaterThan(res.report!.inlinedLibraryBytes);
       expect(r.stdout).toContain('Goals, each against its reference');
+      // the long report: the quick profile feeds 18,000 watch samples (and says it is not an hour), every
+      // one logged, the Run holding the downsample; opened in chromium unless it is absent, which is said
+      const l = res.longReport!;
+      expect(l).not.toBeNull();
+      expect(l.samplesFed).toBe(18_000);
+      expect(l.samplesLogged).toBe(l.samplesFed);
+      expect(l.samplesKept).toBeGreaterThan(0);
+      expect(l.samplesKept).toBeLessThan(l.samplesFed);
+      expect(l.reportBytes).toBeGreaterThan(res.report!.inlinedLibraryBytes);
+      expect(r.stdout).toContain('long watch report (18,000 samples, NOT an hour');
+      if (l.open) {
+        expect(l.openSkipped).toBeNull();
+        expect(l.open.charts).toBeGreaterThan(0);
+        expect(l.open.drawnMs.count).toBe(1);
+        expect(l.open.drawnMs.median).toBeGreaterThan(0);
+      } else {
+        expect(l.openSkipped).toMatch(/absent/);
+        expect(r.stdout).toContain(`skipped: ${l.openSkipped}`);
+        console.warn(`long report not opened: ${l.openSkipped}`);
+      }
 
       // reproduce: MADV_FREE's LazyFree was seen, and no knob was left changed
       expect(res.reproduce).toHaveLength(1);
