@@ -131,13 +131,14 @@ const V8_IDLE_GROWING = '--heap-growing-percent=300';
  * the first check still counts the decode's allocations after that mark-compact, so it re-arms for another
  * 8 s, and the second check (~16 s after the mark-compact) starts the collection that takes the dropped
  * batch. Measured here: a 16 s idle kept the batch on a quiet machine and lost it under load (the phases
- * before the idle take longer, so the second check lands inside it); a 30 s idle gave it back every time.
+ * before the idle take longer, so the second check lands inside it); a 30 s idle gave it back in quiet
+ * runs, but a 24 s idle in the full test suite did not (OOM-killed next). When the reducer acts depends
+ * on V8's schedule and the machine's load, so no variant claims it: the idle stays under the first check.
  */
 const MEMORY_REDUCER_DELAY_MS = 8000;
 /** Shorter than the reducer's first check: nothing can give the batch back by itself. */
 const SHORT_IDLE_MS = MEMORY_REDUCER_DELAY_MS / 2;
-/** Past the reducer's second check with room for its GC (~16 s after the last mark-compact, before the drop). */
-const REDUCER_IDLE_MS = 3 * MEMORY_REDUCER_DELAY_MS;
+
 /**
  * The Go counterpart decodes this many times the replay's input: per input byte its records take about
  * two thirds of what V8's objects and Buffers take (measured: 48 MiB decoded by Go peaks at ~160 MiB
@@ -168,9 +169,9 @@ function expectations(variant: VariantSpec<RuntimeHeapParams>, p: RuntimeHeapPar
     },
   ];
   // With a heap limit (old-space-64) V8 collects hard near the limit, so what the idle shows depends on
-  // where that collection fell: "waiting" is judged only where nothing limits the heap. Between one and
-  // three reducer delays the outcome is a race with the reducer's second check (see MEMORY_REDUCER_DELAY_MS):
-  // no expectation there.
+  // where that collection fell: "waiting" is judged only where nothing limits the heap, and only for a wait
+  // shorter than the reducer's first check: from its second check on, whether the batch comes back is V8's
+  // schedule under the machine's load (see MEMORY_REDUCER_DELAY_MS), so nothing is claimed there.
   const heapLimited = (variant.nodeArgs ?? []).some((a) => a.startsWith('--max-old-space-size'));
   if (p.release === 'none') {
     if (!heapLimited && p.idleMs < MEMORY_REDUCER_DELAY_MS) out.push({
@@ -178,14 +179,6 @@ function expectations(variant: VariantSpec<RuntimeHeapParams>, p: RuntimeHeapPar
       text: `waiting ${(p.idleMs / 1000).toFixed(0)} s, less than V8's memory-reducer delay (${MEMORY_REDUCER_DELAY_MS / 1000} s after a mark-compact), does not give the dropped batch back`,
       left: 'rss@end:idle',
       op: '>=',
-      right: 'rss@end:dropped',
-      factor: 0.75,
-    });
-    if (!heapLimited && p.idleMs >= REDUCER_IDLE_MS) out.push({
-      id: 'reducer-returns',
-      text: `waiting ${(p.idleMs / 1000).toFixed(0)} s does give it back: V8's memory reducer collects an idle heap at its second check, ~${(2 * MEMORY_REDUCER_DELAY_MS) / 1000} s after the last mark-compact`,
-      left: 'rss@end:idle',
-      op: '<=',
       right: 'rss@end:dropped',
       factor: 0.75,
     });
@@ -291,7 +284,7 @@ export default defineExperiment<RuntimeHeapParams>({
     {
       phase: 'idle',
       title: 'Wait',
-      text: `A short pause (${SHORT_IDLE_MS / 1000} s; the 'reducer' variant waits ${REDUCER_IDLE_MS / 1000} s). V8's memory reducer arms a ${MEMORY_REDUCER_DELAY_MS / 1000} s timer at each mark-compact; at the first check the decode's allocations still count as a busy mutator, so it waits another ${MEMORY_REDUCER_DELAY_MS / 1000} s, and only the second check (~${(2 * MEMORY_REDUCER_DELAY_MS) / 1000} s after the last mark-compact) collects the idle heap and gives the dropped batch back. A batch job that goes on sooner — the seed's — still holds it. Go 1.19 has no such reducer: without runtime.GC() its next collection comes when the heap reaches GOGC's goal, or from the 2-minute forced GC (forcegcperiod); its background scavenger returns only memory already collected — see the Go counterpart.`,
+      text: `A short pause (${SHORT_IDLE_MS / 1000} s). V8's memory reducer arms a ${MEMORY_REDUCER_DELAY_MS / 1000} s timer at each mark-compact; at the first check the decode's allocations still count as a busy mutator, so it waits another ${MEMORY_REDUCER_DELAY_MS / 1000} s, and only the second check (~${(2 * MEMORY_REDUCER_DELAY_MS) / 1000} s after the last mark-compact) can collect the idle heap and give the dropped batch back (measured here: after a 30 s idle on a quiet machine, but not within 24 s in a loaded test run). A batch job that goes straight on — the seed's — still holds it. Go 1.19 has no such reducer: without runtime.GC() its next collection comes when the heap reaches GOGC's goal, or from the 2-minute forced GC (forcegcperiod); its background scavenger returns only memory already collected — see the Go counterpart.`,
     },
     {
       phase: 'next',
@@ -307,7 +300,7 @@ export default defineExperiment<RuntimeHeapParams>({
     chunkBytes: { type: 'bytes', default: 64 * 1024, min: 4096, max: 16 * MiB, description: "read size: each chunk is one malloc'd Buffer (fs streams use 64 KiB)" },
     payloadMaxBytes: { type: 'bytes', default: 256, min: 32, max: 4096, description: 'largest per-record binary payload (a Buffer from the 8 KiB pool)' },
     settleMs: { type: 'ms', default: 500, min: 0, max: 60_000, description: 'after gc(): time for the sweeper to free ArrayBuffer backing stores' },
-    idleMs: { type: 'ms', default: SHORT_IDLE_MS, min: 0, max: 600_000, description: `between the batches: does anything come back by itself? (default ${SHORT_IDLE_MS / 1000} s, under V8's memory-reducer delay; from ~${(2 * MEMORY_REDUCER_DELAY_MS) / 1000} s after the last mark-compact the reducer collects the dropped batch: see the 'reducer' variant)` },
+    idleMs: { type: 'ms', default: SHORT_IDLE_MS, min: 0, max: 600_000, description: `between the batches: does anything come back by itself? (default ${SHORT_IDLE_MS / 1000} s, under V8's memory-reducer delay; from ~${(2 * MEMORY_REDUCER_DELAY_MS) / 1000} s after the last mark-compact V8's memory reducer may collect the dropped batch, depending on load; then 'none' is no longer OOM-killed)` },
   },
   // Measured here (Node 20): 32 MiB of input peaks at ~134 MiB charged to the cgroup when the first batch was
   // collected, ~225 MiB when it was not, so 180 MiB separates the two with ~45 MiB on each side. Smaller inputs
@@ -316,13 +309,6 @@ export default defineExperiment<RuntimeHeapParams>({
   variants: [
     variant('none', 'nothing between the batches', "The seed's first version: drop the batch and go on. The dropped batch is still in memory when the next one is decoded: OOM-killed.", 'none', { oom: true, isDefault: true }),
     variant('gc', 'gc() between the batches', "The seed's fix (runtime.GC()): the dropped batch is collected, RSS barely moves, and the next batch reuses that memory: it fits.", 'gc', { isDefault: true }),
-    variant(
-      'reducer',
-      `nothing between the batches, ${REDUCER_IDLE_MS / 1000} s idle`,
-      `Waiting long enough does give the batch back on V8: its memory reducer collects an idle heap at its second check, ~${(2 * MEMORY_REDUCER_DELAY_MS) / 1000} s after the last mark-compact (the first, at ${MEMORY_REDUCER_DELAY_MS / 1000} s, still sees the decode's allocations and waits). The next batch then fits. A service that pauses gets this for free; a batch job that goes straight on does not. Go 1.19 has no equivalent short of its 2-minute forced GC, so this variant has no Go counterpart run.`,
-      'none',
-      { idleMs: REDUCER_IDLE_MS },
-    ),
     // not in the default set, to keep `npm run experiment` under 4 minutes: `--variant gc-trim` or validate --all-variants
     variant('gc-trim', 'gc() and malloc_trim(0)', 'The analogue of debug.FreeOSMemory(): collected, and glibc returns its free pages too. The next batch fits.', 'gc-trim', {}),
     variant(
@@ -410,10 +396,6 @@ export default defineExperiment<RuntimeHeapParams>({
           case 'gc':
           case 'gc-trim':
             return {};
-          // V8's memory reducer has no Go 1.19 counterpart: Go's next collection without runtime.GC() is the
-          // heap goal or the 2-minute forced GC, so the same wait would still end in the OOM kill
-          case 'reducer':
-            return null;
           // V8's heap limit makes it collect near the limit; GOMEMLIMIT does the same for Go
           case 'old-space-64':
             return { GOMEMLIMIT: '120MiB' };

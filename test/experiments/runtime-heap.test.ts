@@ -11,7 +11,7 @@ import { derived, metric, mib, ranOrSkip, staleBuild, unheld } from './helpers-a
 import { isRoot, machineState, ranHeld, type MachineState } from './helpers-kernel.js';
 
 const ID = 'runtime-heap';
-const VARIANTS = ['none', 'reducer', 'gc', 'gc-trim', 'old-space-64', 'semi-1mb', 'semi-64mb'];
+const VARIANTS = ['none', 'gc', 'gc-trim', 'old-space-64', 'semi-1mb', 'semi-64mb'];
 const whySkip = !isRoot ? 'needs root: the next batch runs in a memory cgroup' : staleBuild(ID);
 if (whySkip) console.warn(`skipping ${ID} end-to-end tests: ${whySkip}`);
 
@@ -69,18 +69,6 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
     expect(next.tMs - idle.tMs).toBeLessThan(8_000);
     expect(metric(v, 'v8.heapUsed@end:idle')).toBeGreaterThanOrEqual(0.9 * metric(v, 'v8.heapUsed@end:dropped'));
     expect(metric(v, 'rss@end:idle')).toBeGreaterThanOrEqual(0.9 * metric(v, 'rss@end:dropped'));
-  });
-
-  it("reducer - waiting three reducer delays, V8's memory reducer collects the dropped batch by itself: heapUsed and RSS fall, and the next batch fits", (ctx) => {
-    const v = ran(ctx, 'reducer');
-    const idle = v.marks.find((m) => m.phase === 'idle')!;
-    const next = v.marks.find((m) => m.phase === 'next')!;
-    expect(next.tMs - idle.tMs).toBeGreaterThanOrEqual(24_000);
-    // no gc() was called: V8 collected on its own during the idle
-    expect(metric(v, 'v8.heapUsed@end:idle')).toBeLessThan(0.5 * metric(v, 'v8.heapUsed@end:dropped'));
-    expect(metric(v, 'rss@end:idle')).toBeLessThanOrEqual(0.75 * metric(v, 'rss@end:dropped'));
-    expect(derived(v, 'oomKills')).toBe(0);
-    expect(metric(v, 'records@end:next')).toBe(metric(v, 'records@end:decode'));
   });
 
   it('gc, gc-trim, old-space-64 - the same next batch under the same limit fits, with no OOM kill', (ctx) => {
