@@ -2,6 +2,7 @@
 // one step per run plus one per cell, whatever the region's size, so a map that claims millions of
 // pages costs what its text costs (the Run validator has already bounded the count).
 import { PAGE_STATES, type PageState } from './pagemap-grid.js';
+import { rlePageCount } from '../run/pagemap-limits.js';
 
 function majority(counts: Map<string, number>): PageState {
   let best: PageState = '.';
@@ -52,21 +53,8 @@ export function shrinkRle(rle: string, perCell: number, cells: number): string {
   return out.join('');
 }
 
-/** The pages a map stands for (its groups summed), without expanding it. */
+/** The pages a map stands for (its groups summed), without expanding it; the Run validator's own count. */
 export function rlePages(rle: string): number {
-  let pages = 0;
-  let count = 0;
-  let digits = 0;
-  for (let i = 0; i < rle.length; i++) {
-    const code = rle.charCodeAt(i);
-    if (code >= 48 && code <= 57) {
-      count = count * 10 + (code - 48);
-      digits++;
-      continue;
-    }
-    pages += digits === 0 ? 1 : count;
-    count = 0;
-    digits = 0;
-  }
-  return pages;
+  const counted = rlePageCount(rle, Number.MAX_SAFE_INTEGER);
+  return counted.ok ? counted.pages : 0;
 }
