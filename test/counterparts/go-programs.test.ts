@@ -11,7 +11,7 @@ import { runExperiment } from '../../src/experiment-source.js';
 import { findExecutable } from '../../src/lab/toolchain.js';
 import { packageRoot } from '../../src/package-root.js';
 import type { Run, VariantRun } from '../../src/run/schema.js';
-import { isRoot, machineState, metric, staleBuild, unheld, type MachineState, MiB } from '../experiments/helpers-kernel.js';
+import { isRoot, machineState, metric, staleBuild, unheld, type MachineState, MiB, expectMachineAsBefore } from '../experiments/helpers-kernel.js';
 
 const whySkip = !findExecutable('go', process.env.PATH)
   ? 'no go on PATH (apt-get install golang-go)'
@@ -43,12 +43,7 @@ describe.skipIf(whySkip !== null)('Go counterparts (skipped without go: apt-get 
     frag = await runExperiment('fragmentation', { ...common, variants: ['glibc-k10', 'glibc-k10-gc100', 'glibc-k10-pool'] });
   }, 900_000);
 
-  afterAll(async () => {
-    if (!before) return;
-    const after = await machineState();
-    expect(after.knobs).toEqual(before.knobs);
-    expect(after.ourCgroups).toEqual([]);
-  }, 900_000);
+  afterAll(() => expectMachineAsBefore(before), 900_000);
 
   it('madv-free/go-heap - GODEBUG=madvdontneed=1: debug.FreeOSMemory drops RSS by the heap at once, nothing lazily freed', () => {
     const v = real(madv, 'dontneed');

@@ -7,11 +7,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/experiment-source.js';
 import { findExecutable } from '../../src/lab/toolchain.js';
 import { packageRoot } from '../../src/package-root.js';
 import type { Run, VariantRun } from '../../src/run/schema.js';
-import { isRoot, machineState, metric, staleBuild, unheld, type MachineState, MiB } from '../experiments/helpers-kernel.js';
+import { isRoot, machineState, metric, staleBuild, unheld, runQuick, type MachineState, MiB, expectMachineAsBefore } from '../experiments/helpers-kernel.js';
 
 const ID = 'thp-khugepaged';
 const whySkip = !findExecutable('go', process.env.PATH)
@@ -38,22 +37,10 @@ describe.skipIf(whySkip !== null)('thp-khugepaged Go 1.19 counterpart (skipped w
 
   beforeAll(async () => {
     before = await machineState();
-    run = await runExperiment(ID, {
-      quick: true,
-      variants: ['go-workaround', 'thp-always'],
-      subjects: 'real',
-      tuneSystem: true,
-      interactive: false,
-      lockWaitMs: 15 * 60_000,
-      command: ['vitest', 'test/counterparts/thp-go.test.ts'],
-    });
+    run = await runQuick(ID, { variants: ['go-workaround', 'thp-always'], subjects: 'real', testFile: 'test/counterparts/thp-go.test.ts' });
   }, 900_000);
 
-  afterAll(async () => {
-    if (!before) return;
-    const after = await machineState();
-    expect(after.knobs).toEqual(before.knobs);
-  }, 900_000);
+  afterAll(() => expectMachineAsBefore(before), 900_000);
 
   it('go-heap - laid out like the seed\'s loop: one live 8 KiB object after every 2 MiB − 8 KiB one, faulted in as huge pages under enabled=always', () => {
     const v = real(run, 'go-workaround', 'go-heap');

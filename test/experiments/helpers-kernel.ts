@@ -46,16 +46,31 @@ export async function machineState(): Promise<MachineState> {
   return withSystemLock(() => ({ knobs: snapshotKnobs(), ourCgroups: ourCgroups() }), { waitMs: 15 * 60_000 });
 }
 
-/** Every variant of the experiment, quick profile, with consent to tune the machine (the runner restores it). */
-export async function runQuick(experimentId: string): Promise<Run> {
+/**
+ * The experiment's quick profile with consent to tune the machine (the runner restores it): every
+ * variant unless `variants` names some; `subjects` adds or picks the real counterparts.
+ */
+export async function runQuick(
+  experimentId: string,
+  opts: { variants?: string[]; subjects?: 'replay' | 'real' | 'both'; testFile?: string } = {},
+): Promise<Run> {
   return runExperiment(experimentId, {
     quick: true,
-    allVariants: true,
+    ...(opts.variants ? { variants: opts.variants } : { allVariants: true }),
+    ...(opts.subjects ? { subjects: opts.subjects } : {}),
     tuneSystem: true,
     interactive: false,
     lockWaitMs: 15 * 60_000,
-    command: ['vitest', `test/experiments/${experimentId}.test.ts`],
+    command: ['vitest', opts.testFile ?? `test/experiments/${experimentId}.test.ts`],
   });
+}
+
+/** After a suite that tuned the machine: every knob as it was before, and none of our cgroups left. */
+export async function expectMachineAsBefore(before: MachineState | undefined): Promise<void> {
+  if (!before) return;
+  const after = await machineState();
+  expect(after.knobs).toEqual(before.knobs);
+  expect(after.ourCgroups).toEqual([]);
 }
 
 export function variantOf(run: Run, id: string): VariantRun | null {

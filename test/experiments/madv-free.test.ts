@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import type { Run, VariantRun } from '../../src/run/schema.js';
 import { features } from '../../src/core/features.js';
-import { isRoot, machineState, metric, runQuick, skippedReason, staleBuild, unheld, variantOf, type MachineState, ranHeld } from './helpers-kernel.js';
+import { isRoot, machineState, metric, runQuick, staleBuild, type MachineState, ranHeld, expectMachineAsBefore } from './helpers-kernel.js';
 
 const ID = 'madv-free';
 const whySkip = !isRoot ? 'needs root: the pressure variant creates a memory cgroup' : staleBuild(ID);
@@ -24,12 +24,7 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
     writeBytes = Number(run.experiment.params.writeBytes);
   }, 600_000);
 
-  afterAll(async () => {
-    if (!before) return;
-    const after = await machineState();
-    expect(after.knobs).toEqual(before.knobs);
-    expect(after.ourCgroups).toEqual([]);
-  }, 900_000);
+  afterAll(() => expectMachineAsBefore(before), 900_000);
 
   function ran(ctx: TestContext, id: string): VariantRun {
     return ranHeld(ctx, run, id);

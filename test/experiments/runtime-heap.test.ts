@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import type { Run, VariantRun } from '../../src/run/schema.js';
-import { runExperiment } from '../../src/experiment-source.js';
 import { derived, metric, mib, ranOrSkip, staleBuild, unheld } from './helpers-alloc.js';
-import { isRoot, machineState, ranHeld, type MachineState } from './helpers-kernel.js';
+import { isRoot, machineState, ranHeld, runQuick, type MachineState, expectMachineAsBefore } from './helpers-kernel.js';
 
 const ID = 'runtime-heap';
 const VARIANTS = ['none', 'gc', 'gc-trim', 'old-space-64', 'semi-1mb', 'semi-64mb'];
@@ -22,23 +21,11 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
 
   beforeAll(async () => {
     before = await machineState();
-    run = await runExperiment(ID, {
-      quick: true,
-      variants: VARIANTS,
-      tuneSystem: true,
-      interactive: false,
-      lockWaitMs: 15 * 60_000,
-      command: ['vitest', `test/experiments/${ID}.test.ts`],
-    });
+    run = await runQuick(ID, { variants: VARIANTS });
     inputBytes = Number(run.experiment.params.inputBytes);
   }, 900_000);
 
-  afterAll(async () => {
-    if (!before) return;
-    const after = await machineState();
-    expect(after.knobs).toEqual(before.knobs);
-    expect(after.ourCgroups).toEqual([]);
-  }, 900_000);
+  afterAll(() => expectMachineAsBefore(before), 900_000);
 
   function ran(ctx: TestContext, id: string): VariantRun {
     return ranHeld(ctx, run, id);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from 'vitest';
 import type { Run, VariantRun } from '../../src/run/schema.js';
-import { MiB, isRoot, machineState, metric, runQuick, skippedReason, staleBuild, unheld, variantOf, type MachineState, ranHeld } from './helpers-kernel.js';
+import { isRoot, machineState, metric, runQuick, staleBuild, type MachineState, ranHeld, expectMachineAsBefore } from './helpers-kernel.js';
 
 const ID = 'thp-khugepaged';
 const whySkip = !isRoot
@@ -25,12 +25,7 @@ describe.skipIf(whySkip !== null)(`${ID} (quick profile, real kernel)`, () => {
     regionBytes = Number(run.experiment.params.regionBytes);
   }, 600_000);
 
-  afterAll(async () => {
-    if (!before) return;
-    const after = await machineState();
-    expect(after.knobs).toEqual(before.knobs);
-    expect(after.ourCgroups).toEqual([]);
-  }, 900_000);
+  afterAll(() => expectMachineAsBefore(before), 900_000);
 
   /** The variant's run, or a skip with the runner's reason (e.g. no MADV_COLLAPSE on this kernel). */
   function ran(ctx: TestContext, id: string): VariantRun {

@@ -4,7 +4,6 @@
 // an allocator preload reaches it (not the launcher). The machine is left as found.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/experiment-source.js';
 import { observeChild } from '../../src/lab/observe.js';
 import { realSubject } from '../../src/lab/real-subject.js';
 import { buildCounterpart } from '../../src/lab/counterpart-build.js';
@@ -12,7 +11,7 @@ import { findAllocatorsSync } from '../../src/system/allocators.js';
 import { findExecutable } from '../../src/lab/toolchain.js';
 import { packageRoot } from '../../src/package-root.js';
 import type { Run, VariantRun } from '../../src/run/schema.js';
-import { isRoot, machineState, staleBuild, unheld, type MachineState } from '../experiments/helpers-kernel.js';
+import { isRoot, machineState, staleBuild, unheld, runQuick, type MachineState, expectMachineAsBefore } from '../experiments/helpers-kernel.js';
 import { join } from 'node:path';
 import loadThp from '../../experiments/thp-khugepaged.js';
 
@@ -35,22 +34,10 @@ describe.skipIf(whySkip !== null)('real counterparts (thp-khugepaged, quick, rea
 
   beforeAll(async () => {
     before = await machineState();
-    run = await runExperiment(ID, {
-      quick: true,
-      variants: ['default', 'thp-disable'],
-      subjects: 'both',
-      tuneSystem: true,
-      interactive: false,
-      lockWaitMs: 15 * 60_000,
-      command: ['vitest', 'test/lab/real-counterpart.test.ts'],
-    });
+    run = await runQuick(ID, { variants: ['default', 'thp-disable'], subjects: 'both', testFile: 'test/lab/real-counterpart.test.ts' });
   }, 600_000);
 
-  afterAll(async () => {
-    if (!before) return;
-    const after = await machineState();
-    expect(after.knobs).toEqual(before.knobs);
-  }, 900_000);
+  afterAll(() => expectMachineAsBefore(before), 900_000);
 
   it('run - each variant ran as replay then real, the real one recorded with its counterpart, args and binary hash', () => {
     expect(run.schemaVersion).toBe(2);
