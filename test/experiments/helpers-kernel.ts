@@ -119,3 +119,16 @@ export function ranHeld(ctx: TestContext, run: Run, id: string): VariantRun {
   expect(unheld(v)).toEqual([]);
   return v;
 }
+
+/**
+ * The seed's failure mode: the kernel's OOM killer ended the child inside its memory cgroup (the cgroup
+ * counts the kill, the child died of SIGKILL, usage reached the limit) during phase `during`, before
+ * phase `never` began.
+ */
+export function expectOomKilledIn(v: VariantRun, during: string, never: string): void {
+  expect(metric(v, 'metric.oomKills')).toBeGreaterThanOrEqual(1);
+  expect(metric(v, 'metric.killedBySignal')).toBe(1);
+  expect(metric(v, 'metric.cgroupPeakBytes')).toBeGreaterThanOrEqual(0.95 * v.settings.cgroup!.limitBytes);
+  expect(v.marks.map((m) => m.phase)).toContain(during);
+  expect(v.marks.map((m) => m.phase)).not.toContain(never);
+}
