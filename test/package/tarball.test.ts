@@ -148,14 +148,19 @@ describe.skipIf(!canRun)('the packed tarball, installed without a compiler', () 
   }, 120_000);
 });
 
+// Each phase line is followed by a pause before the phase's work, as test/fixtures/ci/phases.c does: the
+// parent samples a boundary when it reads the line, and without the pause that sample caught the first
+// 8 MiB of the touch in a loaded CI run (rss@start:load 72.8 MiB instead of ~65).
 const USER_PROGRAM = `import { mapRegion } from 'rsslab';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 await sleep(200);
 console.log('phase load');
+await sleep(100);
 const region = mapRegion(64 << 20);
 region.touch();
 await sleep(200);
 console.log('phase free');
+await sleep(100);
 if (process.argv[2] === 'unmap') region.unmap();
 await sleep(900);
 `;
